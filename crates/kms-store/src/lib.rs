@@ -1,1 +1,108 @@
-//! placeholder
+//! The storage layer of kmsd: the [`Store`] trait the service writes through, and its backends.
+//!
+//! The service never sees SQL. A key is one record (see `kms_model::KeyRecord`) written whole,
+//! with optimistic concurrency on its `version`; aliases are records of their own. Every write
+//! that returns `Ok` is durable: it survives `kill -9` of the process at any moment.
+//!
+//! Backends: [`sqlite::SqliteStore`] (the embedded default). The [`conformance`] suite runs
+//! against every backend.
+
+use async_trait::async_trait;
+use kms_model::{AliasRecord, KeyRecord, Timestamp};
+
+pub mod conformance;
+pub mod sqlite;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A record with this identity already exists (key ID, or alias name).
+    #[error("record already exists")]
+    AlreadyExists,
+    /// The record to update or delete does not exist.
+    #[error("record not found")]
+    NotFound,
+    /// The record was changed since it was read: its stored version is not the expected one.
+    #[error("record was modified concurrently")]
+    Conflict,
+    /// The backend failed (I/O, corruption, a bug); the detail is for the log only.
+    #[error("storage backend failure: {0}")]
+    Backend(String),
+}
+
+/// One page of a listing, ordered by the listing's key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Whether more items follow the last one of this page.
+    pub truncated: bool,
+}
+
+/// Durable storage of keys and aliases, namespaced by (account, region).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a new key. `AlreadyExists` if (account, region, key_id) is taken.
+    /// The stored version is `key.version` as given (normally 0).
+    async fn create_key(&self, key: &KeyRecord) -> Result<(), StoreError>;
+
+    /// The key with this ID in this account and region, if any.
+    async fn get_key(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+    ) -> Result<Option<KeyRecord>, StoreError>;
+
+    /// Replaces a key read earlier. `key.version` must be the stored version (else `Conflict`;
+    /// `NotFound` if the key is gone); the store writes it with version + 1 and returns that.
+    async fn update_key(&self, key: &KeyRecord) -> Result<u64, StoreError>;
+
+    /// Deletes a key and every alias that points at it, in one transaction.
+    /// Returns whether the key existed.
+    async fn delete_key(&self, account: &str, region: &str, key_id: &str)
+        -> Result<bool, StoreError>;
+
+    /// Key IDs of an account and region in ascending order, those after `after` (exclusive),
+    /// at most `limit`. Cost does not grow with the number of keys before `after`.
+    async fn list_keys(
+        &self,
+        account: &str,
+        region: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>, StoreError>;
+
+    /// Keys of every namespace whose `KeyRecord::next_due()` is at or before `now`, at most
+    /// `limit`, earliest first: what the scheduler must act on.
+    async fn keys_due(&self, now: Timestamp, limit: usize) -> Result<Vec<KeyRecord>, StoreError>;
+
+    /// Inserts an alias. `AlreadyExists` if (account, region, name) is taken.
+    async fn create_alias(&self, alias: &AliasRecord) -> Result<(), StoreError>;
+
+    /// The alias with this name (`alias/...`) in this account and region, if any.
+    async fn get_alias(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<AliasRecord>, StoreError>;
+
+    /// Replaces an existing alias (same account, region and name). `NotFound` if absent.
+    async fn update_alias(&self, alias: &AliasRecord) -> Result<(), StoreError>;
+
+    /// Deletes an alias. Returns whether it existed.
+    async fn delete_alias(&self, account: &str, region: &str, name: &str)
+        -> Result<bool, StoreError>;
+
+    /// Aliases of an account and region in ascending name order, only those pointing at
+    /// `key_id` when given, those after `after` (exclusive), at most `limit`.
+    async fn list_aliases(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<AliasRecord>, StoreError>;
+}
