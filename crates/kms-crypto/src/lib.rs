@@ -1,1 +1,39 @@
-//! placeholder
+//! Every cryptographic primitive of kmsd; the only crate that touches key bytes.
+//!
+//! - [`SecretBytes`] carries every secret out of the crate: zeroed on drop, redacted in
+//!   `Debug`, compared in constant time.
+//! - [`RootKey`] and [`Sealer`] seal stored secrets under the deployment's root key, with a key
+//!   per [`Purpose`] and the root key named in every blob so it can rotate (ARCHITECTURE.md,
+//!   "Key material at rest").
+//! - [`ciphertext`] is the private format of symmetric ciphertexts, which binds the key
+//!   reference, the material version and the encryption context (ARCHITECTURE.md, "Ciphertext
+//!   format"; SPEC.md B22-B23, D8).
+//! - [`material_id`] names a version of key material without revealing it (SPEC.md A31), and
+//!   [`canonical_context`] encodes an encryption context injectively.
+//!
+//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG.
+
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a failed step fails the test"
+    )
+)]
+
+pub mod ciphertext;
+mod context;
+mod error;
+mod kdf;
+mod material;
+mod root_key;
+mod seal;
+mod secret;
+
+pub use crate::context::canonical_context;
+pub use crate::error::CryptoError;
+pub use crate::material::{material_id, material_id_hex, parse_material_id};
+pub use crate::root_key::{RootKey, ROOT_KEY_ID_LEN, ROOT_KEY_LEN};
+pub use crate::seal::{sealed_key_id, Purpose, Sealer};
+pub use crate::secret::{random_bytes, random_secret, SecretBytes};
