@@ -1,0 +1,914 @@
+//! Aliases, tags, key policies and rotation settings through `aws-sdk-kms`
+//! (SPEC D14-D23, issue 2's policy and rotation rules, A44-A45).
+//! Aliases that disappear with their key need the test clock and live with the scheduler tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use aws_sdk_kms::types::{IncludeKeyMaterial, KeyMaterialState, RotationType, Tag};
+use aws_sdk_kms::Client;
+use common::{
+    assert_code, assert_error, create_key, is_hex64, kms_error, now_secs, unique, Server, ACCOUNT_A,
+};
+use serde_json::{json, Value};
+
+const REGION: &str = "us-east-1";
+const PREFIX_MESSAGE: &str = "Alias must start with the prefix \"alias/\". Please see \
+     https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html";
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder()
+        .tag_key(key)
+        .tag_value(value)
+        .build()
+        .unwrap()
+}
+
+fn alias_arn(region: &str, alias: &str) -> String {
+    format!("arn:aws:kms:{region}:{ACCOUNT_A}:{alias}")
+}
+
+async fn tags_of(kms: &Client, key: &str) -> BTreeSet<(String, String)> {
+    let out = kms.list_resource_tags().key_id(key).send().await.unwrap();
+    out.tags()
+        .iter()
+        .map(|t| (t.tag_key().to_string(), t.tag_value().to_string()))
+        .collect()
+}
+
+// ---- aliases --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_alias_and_list_it_by_key() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let alias = format!("alias/{}", unique("list-me"));
+    let before = now_secs();
+
+    // SPEC D19: no output; the entry carries name, ARN, target key ID and dates.
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(md.arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let out = kms.list_aliases().key_id(md.key_id()).send().await.unwrap();
+    assert_eq!(out.aliases().len(), 1, "{out:?}");
+    let entry = &out.aliases()[0];
+    assert_eq!(entry.alias_name(), Some(alias.as_str()));
+    assert_eq!(entry.alias_arn(), Some(alias_arn(REGION, &alias).as_str()));
+    assert_eq!(entry.target_key_id(), Some(md.key_id()));
+    let created = entry.creation_date().expect("CreationDate").secs();
+    assert!((before - 5..=now_secs() + 5).contains(&created));
+    assert!(!out.truncated());
+
+    // The unfiltered listing has it too.
+    let mut found = false;
+    let mut marker = None;
+    loop {
+        let page = kms
+            .list_aliases()
+            .limit(100)
+            .set_marker(marker)
+            .send()
+            .await
+            .unwrap();
+        found |= page
+            .aliases()
+            .iter()
+            .any(|a| a.alias_name() == Some(alias.as_str()));
+        if !page.truncated() {
+            break;
+        }
+        marker = page.next_marker().map(str::to_string);
+    }
+    assert!(found);
+}
+
+#[tokio::test]
+async fn alias_names_are_validated() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+
+    // SPEC D14.
+    let no_prefix = kms
+        .create_alias()
+        .alias_name("my-key")
+        .target_key_id(id)
+        .send()
+        .await;
+    assert_error(no_prefix, "ValidationException", PREFIX_MESSAGE);
+
+    // SPEC D15: pattern and length.
+    let bad = "alias/bad name!";
+    let err = kms_error(
+        kms.create_alias()
+            .alias_name(bad)
+            .target_key_id(id)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (err.status, err.code.as_str()),
+        (400, "ValidationException")
+    );
+    let expected = format!(
+        "1 validation error detected: Value '{bad}' at 'aliasName' failed to satisfy constraint"
+    );
+    assert!(err.message.starts_with(&expected), "{err:?}");
+    let long = format!("alias/{}", "a".repeat(251));
+    let too_long = kms
+        .create_alias()
+        .alias_name(&long)
+        .target_key_id(id)
+        .send()
+        .await;
+    assert_code(too_long, "ValidationException");
+
+    // SPEC D16: alias/aws/ is reserved (the exception is OPEN); nothing gets created.
+    let reserved = format!("alias/aws/{}", unique("mine"));
+    let err = kms_error(
+        kms.create_alias()
+            .alias_name(&reserved)
+            .target_key_id(id)
+            .send()
+            .await,
+    );
+    assert_eq!(err.status, 400, "{err:?}");
+    let listed = kms.list_aliases().key_id(id).send().await.unwrap();
+    assert!(listed.aliases().is_empty(), "{listed:?}");
+    let update = kms
+        .update_alias()
+        .alias_name("alias/aws/s3")
+        .target_key_id(id)
+        .send()
+        .await;
+    assert_eq!(kms_error(update).status, 400);
+    let delete = kms.delete_alias().alias_name("alias/aws/s3").send().await;
+    assert_eq!(kms_error(delete).status, 400);
+}
+
+#[tokio::test]
+async fn alias_names_are_unique_per_region() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let first = create_key(&kms).await;
+    let second = create_key(&kms).await;
+    let alias = format!("alias/{}", unique("dup"));
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(first.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    // SPEC D17.
+    let dup = kms
+        .create_alias()
+        .alias_name(&alias)
+        .target_key_id(second.key_id())
+        .send()
+        .await;
+    let err = assert_code(dup, "AlreadyExistsException");
+    assert!(err.message.contains(&alias), "{err:?}");
+
+    // The same name in another region is another alias.
+    let eu = server.client("eu-west-1");
+    let eu_key = create_key(&eu).await;
+    eu.create_alias()
+        .alias_name(&alias)
+        .target_key_id(eu_key.key_id())
+        .send()
+        .await
+        .unwrap();
+    let resolved = eu
+        .describe_key()
+        .key_id(&alias)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(resolved.key_id(), eu_key.key_id());
+    let home = kms
+        .describe_key()
+        .key_id(&alias)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(home.key_id(), first.key_id());
+
+    // A key may have many aliases; the target cannot be an alias.
+    let another = format!("alias/{}", unique("second-name"));
+    kms.create_alias()
+        .alias_name(&another)
+        .target_key_id(first.key_id())
+        .send()
+        .await
+        .unwrap();
+    let listed = kms
+        .list_aliases()
+        .key_id(first.key_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.aliases().len(), 2);
+    let via_alias = kms
+        .create_alias()
+        .alias_name(format!("alias/{}", unique("chained")))
+        .target_key_id(&alias)
+        .send()
+        .await;
+    assert_eq!(kms_error(via_alias).status, 400);
+}
+
+#[tokio::test]
+async fn update_alias_retargets_it() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let first = create_key(&kms).await;
+    let second = create_key(&kms).await;
+    let alias = format!("alias/{}", unique("moving"));
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(first.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    kms.update_alias()
+        .alias_name(&alias)
+        .target_key_id(second.key_id())
+        .send()
+        .await
+        .unwrap();
+    let now = kms
+        .describe_key()
+        .key_id(&alias)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(now.key_id(), second.key_id());
+    assert!(kms
+        .list_aliases()
+        .key_id(first.key_id())
+        .send()
+        .await
+        .unwrap()
+        .aliases()
+        .is_empty());
+    let listed = kms
+        .list_aliases()
+        .key_id(second.key_id())
+        .send()
+        .await
+        .unwrap();
+    let entry = &listed.aliases()[0];
+    assert_eq!(entry.target_key_id(), Some(second.key_id()));
+    assert!(entry.last_updated_date().unwrap().secs() >= entry.creation_date().unwrap().secs());
+
+    // An alias that does not exist.
+    let missing = kms
+        .update_alias()
+        .alias_name(format!("alias/{}", unique("ghost")))
+        .target_key_id(second.key_id())
+        .send()
+        .await;
+    assert_code(missing, "NotFoundException");
+    // SPEC C5 [10]: a destination pending deletion is refused.
+    let doomed = create_key(&kms).await;
+    kms.schedule_key_deletion()
+        .key_id(doomed.key_id())
+        .send()
+        .await
+        .unwrap();
+    let to_doomed = kms
+        .update_alias()
+        .alias_name(&alias)
+        .target_key_id(doomed.key_id())
+        .send()
+        .await;
+    let message = format!("{} is pending deletion.", doomed.arn().unwrap());
+    assert_error(to_doomed, "KMSInvalidStateException", &message);
+}
+
+#[tokio::test]
+async fn delete_alias() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let alias = format!("alias/{}", unique("gone"));
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    kms.delete_alias().alias_name(&alias).send().await.unwrap();
+    assert_code(
+        kms.describe_key().key_id(&alias).send().await,
+        "NotFoundException",
+    );
+    assert_code(
+        kms.delete_alias().alias_name(&alias).send().await,
+        "NotFoundException",
+    );
+    // The key itself is untouched.
+    kms.describe_key().key_id(md.key_id()).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn list_aliases_pages_by_key() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let mut created = BTreeSet::new();
+    for i in 0..5 {
+        let alias = format!("alias/{}", unique(&format!("page{i}")));
+        kms.create_alias()
+            .alias_name(&alias)
+            .target_key_id(md.key_id())
+            .send()
+            .await
+            .unwrap();
+        created.insert(alias);
+    }
+
+    // SPEC D19, D33.
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = kms
+            .list_aliases()
+            .key_id(md.key_id())
+            .limit(2)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        sizes.push(page.aliases().len());
+        seen.extend(
+            page.aliases()
+                .iter()
+                .map(|a| a.alias_name().unwrap().to_string()),
+        );
+        if !page.truncated() {
+            assert!(page.next_marker().is_none());
+            break;
+        }
+        marker = Some(page.next_marker().expect("NextMarker").to_string());
+        assert!(sizes.len() < 10);
+    }
+    assert_eq!(sizes, vec![2, 2, 1]);
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), created);
+}
+
+// ---- tags -----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn tag_replace_and_untag() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+
+    kms.tag_resource()
+        .key_id(id)
+        .tags(tag("Owner", "alice"))
+        .tags(tag("cost", "7"))
+        .send()
+        .await
+        .unwrap();
+    // SPEC D21: same key replaces the value; keys are case-sensitive; "" is a value.
+    kms.tag_resource()
+        .key_id(id)
+        .tags(tag("Owner", "bob"))
+        .tags(tag("owner", ""))
+        .send()
+        .await
+        .unwrap();
+    let want: BTreeSet<(String, String)> = [
+        ("Owner".to_string(), "bob".to_string()),
+        ("cost".to_string(), "7".to_string()),
+        ("owner".to_string(), String::new()),
+    ]
+    .into();
+    assert_eq!(tags_of(&kms, id).await, want);
+
+    // Untagging a key that is not there is a silent success.
+    kms.untag_resource()
+        .key_id(id)
+        .tag_keys("cost")
+        .tag_keys("never-set")
+        .send()
+        .await
+        .unwrap();
+    kms.untag_resource()
+        .key_id(md.arn().unwrap())
+        .tag_keys("owner")
+        .send()
+        .await
+        .unwrap();
+    let want: BTreeSet<(String, String)> = [("Owner".to_string(), "bob".to_string())].into();
+    assert_eq!(tags_of(&kms, id).await, want);
+}
+
+#[tokio::test]
+async fn tag_errors() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+
+    // SPEC D22, exact messages.
+    for reserved in ["aws:owner", "AWS:owner", "Aws:x"] {
+        let result = kms
+            .tag_resource()
+            .key_id(id)
+            .tags(tag(reserved, "v"))
+            .send()
+            .await;
+        assert_error(
+            result,
+            "TagException",
+            "Tags beginning with aws: are reserved",
+        );
+    }
+    let dup = kms
+        .tag_resource()
+        .key_id(id)
+        .tags(tag("k", "1"))
+        .tags(tag("k", "2"))
+        .send()
+        .await;
+    assert_error(dup, "TagException", "Duplicate tag keys");
+    let many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
+    let result = kms
+        .tag_resource()
+        .key_id(id)
+        .set_tags(Some(many))
+        .send()
+        .await;
+    assert_error(result, "TagException", "Too many tags");
+
+    let long_key = "k".repeat(129);
+    let result = kms
+        .tag_resource()
+        .key_id(id)
+        .tags(tag("fine", "v"))
+        .tags(tag(&long_key, "v"))
+        .send()
+        .await;
+    assert_error(
+        result,
+        "ValidationException",
+        &format!(
+            "1 validation error detected: Value '{long_key}' at 'tags.2.member.tagKey' failed to \
+             satisfy constraint: Member must have length less than or equal to 128"
+        ),
+    );
+    let long_value = "v".repeat(257);
+    let result = kms
+        .tag_resource()
+        .key_id(id)
+        .tags(tag("k", &long_value))
+        .send()
+        .await;
+    assert_error(
+        result,
+        "ValidationException",
+        &format!(
+            "1 validation error detected: Value '{long_value}' at 'tags.1.member.tagValue' failed \
+             to satisfy constraint: Member must have length less than or equal to 256"
+        ),
+    );
+    // Nothing of the failed requests was applied.
+    assert!(tags_of(&kms, id).await.is_empty());
+
+    // The same rules hold on CreateKey (SPEC D23).
+    let create = kms.create_key().tags(tag("aws:x", "v")).send().await;
+    assert_error(
+        create,
+        "TagException",
+        "Tags beginning with aws: are reserved",
+    );
+}
+
+#[tokio::test]
+async fn at_most_fifty_tags_per_key() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let fifty: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
+    kms.tag_resource()
+        .key_id(md.key_id())
+        .set_tags(Some(fifty))
+        .send()
+        .await
+        .unwrap();
+
+    // Replacing a value keeps the count at 50; a 51st key does not fit.
+    kms.tag_resource()
+        .key_id(md.key_id())
+        .tags(tag("k0", "new"))
+        .send()
+        .await
+        .unwrap();
+    let result = kms
+        .tag_resource()
+        .key_id(md.key_id())
+        .tags(tag("k50", "v"))
+        .send()
+        .await;
+    assert_error(result, "TagException", "Too many tags");
+    assert_eq!(tags_of(&kms, md.key_id()).await.len(), 50);
+}
+
+#[tokio::test]
+async fn list_resource_tags_pages() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let tags: Vec<Tag> = (0..7)
+        .map(|i| tag(&format!("t{i}"), &format!("v{i}")))
+        .collect();
+    kms.tag_resource()
+        .key_id(md.key_id())
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .unwrap();
+
+    // SPEC D23, D33.
+    let mut sizes = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = kms
+            .list_resource_tags()
+            .key_id(md.key_id())
+            .limit(3)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        sizes.push(page.tags().len());
+        seen.extend(page.tags().iter().map(|t| t.tag_key().to_string()));
+        if !page.truncated() {
+            assert!(page.next_marker().is_none());
+            break;
+        }
+        marker = Some(page.next_marker().expect("NextMarker").to_string());
+        assert!(sizes.len() < 10);
+    }
+    assert_eq!(sizes, vec![3, 3, 1]);
+    assert_eq!(seen.len(), 7);
+    let over = kms
+        .list_resource_tags()
+        .key_id(md.key_id())
+        .limit(51)
+        .send()
+        .await;
+    assert_code(over, "ValidationException");
+}
+
+// ---- key policy -----------------------------------------------------------------------------
+
+fn root_policy(sid: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Id": "custom-policy",
+        "Statement": [{
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT_A}:root")},
+            "Action": "kms:*",
+            "Resource": "*"
+        }]
+    })
+}
+
+#[tokio::test]
+async fn default_key_policy() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+
+    let out = kms
+        .get_key_policy()
+        .key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+    let policy: Value =
+        serde_json::from_str(out.policy().expect("Policy")).expect("policy is JSON");
+    assert_eq!(policy["Id"], "key-default-1");
+    assert_eq!(policy["Version"], "2012-10-17");
+    let statements = policy["Statement"].as_array().expect("Statement list");
+    let iam = statements
+        .iter()
+        .find(|s| s["Sid"] == "Enable IAM User Permissions")
+        .expect("the Enable IAM User Permissions statement");
+    assert_eq!(iam["Effect"], "Allow");
+    assert_eq!(
+        iam["Principal"]["AWS"],
+        format!("arn:aws:iam::{ACCOUNT_A}:root")
+    );
+    assert_eq!(iam["Action"], "kms:*");
+    assert_eq!(iam["Resource"], "*");
+
+    // PolicyName defaults to "default", and that is the only policy there is.
+    let named = kms
+        .get_key_policy()
+        .key_id(md.key_id())
+        .policy_name("default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.policy(), out.policy());
+    let names = kms
+        .list_key_policies()
+        .key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names.policy_names(), &["default".to_string()]);
+    assert!(!names.truncated());
+}
+
+#[tokio::test]
+async fn put_and_create_with_a_key_policy() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+
+    let policy = root_policy("Replaced");
+    kms.put_key_policy()
+        .key_id(md.key_id())
+        .policy(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let got = kms
+        .get_key_policy()
+        .key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(got.policy().unwrap()).unwrap(),
+        policy
+    );
+
+    let at_create = root_policy("AtCreate");
+    let created = kms
+        .create_key()
+        .policy(at_create.to_string())
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    let got = kms
+        .get_key_policy()
+        .key_id(created.key_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(got.policy().unwrap()).unwrap(),
+        at_create
+    );
+}
+
+#[tokio::test]
+async fn malformed_key_policies_are_refused() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+
+    // Issue 2: not JSON, or JSON without the policy structure.
+    for bad in [
+        "this is not json",
+        "{\"Version\": \"2012-10-17\"",
+        "[1, 2, 3]",
+        "{\"Version\": \"2012-10-17\"}",
+    ] {
+        let result = kms.put_key_policy().key_id(id).policy(bad).send().await;
+        assert_code(result, "MalformedPolicyDocumentException");
+    }
+    let create = kms.create_key().policy("not json either").send().await;
+    assert_code(create, "MalformedPolicyDocumentException");
+
+    // Over 32 KB: LimitExceededException.
+    let mut huge = root_policy("Big");
+    huge["Statement"][0]["Sid"] = Value::String("a".repeat(33 * 1024));
+    let result = kms
+        .put_key_policy()
+        .key_id(id)
+        .policy(huge.to_string())
+        .send()
+        .await;
+    assert_code(result, "LimitExceededException");
+
+    // The default policy is still in place.
+    let out = kms.get_key_policy().key_id(id).send().await.unwrap();
+    let policy: Value = serde_json::from_str(out.policy().unwrap()).unwrap();
+    assert_eq!(policy["Id"], "key-default-1");
+}
+
+// ---- rotation -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn automatic_rotation_settings() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+
+    let off = kms
+        .get_key_rotation_status()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!off.key_rotation_enabled());
+    assert!(off.next_rotation_date().is_none());
+
+    // Issue 2: default period 365 days; NextRotationDate follows from it.
+    kms.enable_key_rotation().key_id(id).send().await.unwrap();
+    let on = kms
+        .get_key_rotation_status()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert!(on.key_rotation_enabled());
+    assert_eq!(on.rotation_period_in_days(), Some(365));
+    let next = on.next_rotation_date().expect("NextRotationDate").secs();
+    let expected = now_secs() + 365 * 86_400;
+    assert!(
+        (next - expected).abs() < 86_400 + 600,
+        "NextRotationDate {next}, expected ~{expected}"
+    );
+
+    // RotationPeriodInDays 90..2560.
+    for days in [89, 2561, 0] {
+        let result = kms
+            .enable_key_rotation()
+            .key_id(id)
+            .rotation_period_in_days(days)
+            .send()
+            .await;
+        assert_code(result, "ValidationException");
+    }
+    for days in [90, 2560] {
+        kms.enable_key_rotation()
+            .key_id(id)
+            .rotation_period_in_days(days)
+            .send()
+            .await
+            .unwrap();
+        let status = kms
+            .get_key_rotation_status()
+            .key_id(id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status.rotation_period_in_days(), Some(days));
+    }
+
+    kms.disable_key_rotation().key_id(id).send().await.unwrap();
+    let off = kms
+        .get_key_rotation_status()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert!(!off.key_rotation_enabled());
+    assert!(off.next_rotation_date().is_none());
+
+    // SPEC C4 [1] for a Disabled key.
+    kms.disable_key().key_id(id).send().await.unwrap();
+    let message = format!("{} is disabled.", md.arn().unwrap());
+    assert_error(
+        kms.enable_key_rotation().key_id(id).send().await,
+        "DisabledException",
+        &message,
+    );
+    assert_error(
+        kms.disable_key_rotation().key_id(id).send().await,
+        "DisabledException",
+        &message,
+    );
+}
+
+#[tokio::test]
+async fn rotate_on_demand_and_list_rotations() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+    let first = md.current_key_material_id().unwrap().to_string();
+
+    let none = kms.list_key_rotations().key_id(id).send().await.unwrap();
+    assert!(none.rotations().is_empty());
+    assert!(!none.truncated());
+
+    // SPEC D5: the response KeyId is the ARN; A44: a new current material.
+    let before = now_secs();
+    let out = kms.rotate_key_on_demand().key_id(id).send().await.unwrap();
+    assert_eq!(out.key_id(), md.arn());
+    let after = kms
+        .describe_key()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    let second = after.current_key_material_id().unwrap().to_string();
+    assert_ne!(second, first);
+    assert!(is_hex64(&second));
+
+    // SPEC A45: ROTATIONS_ONLY by default.
+    let listed = kms.list_key_rotations().key_id(id).send().await.unwrap();
+    assert_eq!(listed.rotations().len(), 1, "{listed:?}");
+    let entry = &listed.rotations()[0];
+    assert!(
+        entry.key_id() == Some(id) || entry.key_id() == md.arn(),
+        "{entry:?}"
+    );
+    assert_eq!(entry.key_material_id(), Some(second.as_str()));
+    assert_eq!(entry.key_material_state(), Some(&KeyMaterialState::Current));
+    assert_eq!(entry.rotation_type(), Some(&RotationType::OnDemand));
+    let at = entry.rotation_date().expect("RotationDate").secs();
+    assert!((before - 5..=now_secs() + 5).contains(&at));
+    // Fields for imported material only are absent (AWS_KMS origin).
+    assert!(entry.import_state().is_none() && entry.expiration_model().is_none());
+
+    // ALL_KEY_MATERIAL adds the first material, without rotation date or type.
+    let all = kms
+        .list_key_rotations()
+        .key_id(id)
+        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(all.rotations().len(), 2, "{all:?}");
+    let original = all
+        .rotations()
+        .iter()
+        .find(|r| r.key_material_id() == Some(first.as_str()))
+        .expect("the first material");
+    assert_eq!(
+        original.key_material_state(),
+        Some(&KeyMaterialState::NonCurrent)
+    );
+    assert!(original.rotation_date().is_none() && original.rotation_type().is_none());
+
+    // Pagination over three rotations.
+    kms.rotate_key_on_demand().key_id(id).send().await.unwrap();
+    kms.rotate_key_on_demand().key_id(id).send().await.unwrap();
+    let page = kms
+        .list_key_rotations()
+        .key_id(id)
+        .limit(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.rotations().len(), 2);
+    assert!(page.truncated());
+    let rest = kms
+        .list_key_rotations()
+        .key_id(id)
+        .limit(2)
+        .marker(page.next_marker().expect("NextMarker"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.rotations().len(), 1);
+    assert!(!rest.truncated());
+
+    // SPEC C6: RotateKeyOnDemand on a Disabled key.
+    kms.disable_key().key_id(id).send().await.unwrap();
+    let message = format!("{} is disabled.", md.arn().unwrap());
+    assert_error(
+        kms.rotate_key_on_demand().key_id(id).send().await,
+        "DisabledException",
+        &message,
+    );
+}
