@@ -22,6 +22,10 @@ pub struct Caller {
 impl Caller {
     /// The ARN of the account root, `arn:<partition>:iam::<account>:root`.
     pub fn account_root_arn(&self) -> String {
-        format!("arn:{}:iam::{}:root", self.region.partition().as_str(), self.account)
+        format!(
+            "arn:{}:iam::{}:root",
+            self.region.partition().as_str(),
+            self.account
+        )
     }
 }

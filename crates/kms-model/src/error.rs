@@ -70,6 +70,9 @@ pub enum ErrorCode {
     MissingAuthenticationTokenException,
     /// 400. No such key, alias or grant.
     NotFoundException,
+    /// 400. The caller may not use a name reserved for AWS (not in the KMS model; what the
+    /// emulators answer for `alias/aws/` names, SPEC D16).
+    NotAuthorizedException,
     /// 400. The body is not valid JSON, a member has the wrong type, or a blob is not base64.
     SerializationException,
     /// 400. A tag is not valid.
@@ -120,6 +123,7 @@ impl ErrorCode {
             | MalformedPolicyDocumentException
             | MissingAuthenticationTokenException
             | NotFoundException
+            | NotAuthorizedException
             | SerializationException
             | TagException
             | ThrottlingException
@@ -164,6 +168,7 @@ impl ErrorCode {
             MalformedPolicyDocumentException => "MalformedPolicyDocumentException",
             MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             NotFoundException => "NotFoundException",
+            NotAuthorizedException => "NotAuthorizedException",
             SerializationException => "SerializationException",
             TagException => "TagException",
             ThrottlingException => "ThrottlingException",
@@ -201,7 +206,10 @@ pub struct KmsError {
 impl KmsError {
     /// An error with this code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        KmsError { code, message: message.into() }
+        KmsError {
+            code,
+            message: message.into(),
+        }
     }
 
     /// `NotFoundException` with this message.
@@ -231,7 +239,10 @@ impl KmsError {
 
     /// `KMSInternalException`: the client learns only that something went wrong inside.
     pub fn internal() -> Self {
-        Self::new(ErrorCode::KMSInternalException, "An internal error occurred.")
+        Self::new(
+            ErrorCode::KMSInternalException,
+            "An internal error occurred.",
+        )
     }
 
     /// `SerializationException` with this message.

@@ -37,7 +37,9 @@ impl Region {
         let parts: Vec<&str> = name.split('-').collect();
         let (last, words) = parts.split_last()?;
         let words_ok = (2..=3).contains(&words.len())
-            && words.iter().all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+            && words
+                .iter()
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
         let number_ok = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
         (name.len() <= 32 && words_ok && number_ok).then(|| Region(name.to_string()))
     }
@@ -72,7 +74,8 @@ pub struct AccountId(String);
 impl AccountId {
     /// Parses a 12-digit account ID.
     pub fn parse(id: &str) -> Option<AccountId> {
-        (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())).then(|| AccountId(id.to_string()))
+        (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| AccountId(id.to_string()))
     }
 
     /// The account ID.
@@ -126,22 +129,39 @@ fn is_hex(s: &str) -> bool {
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     let lens = [8, 4, 4, 4, 12];
-    groups.len() == 5 && groups.iter().zip(lens).all(|(g, n)| g.len() == n && is_hex(g))
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip(lens)
+            .all(|(g, n)| g.len() == n && is_hex(g))
 }
 
 fn is_mrk(s: &str) -> bool {
-    s.strip_prefix("mrk-").is_some_and(|rest| rest.len() == 32 && is_hex(rest))
+    s.strip_prefix("mrk-")
+        .is_some_and(|rest| rest.len() == 32 && is_hex(rest))
 }
 
 /// The key ARN `arn:<partition>:kms:<region>:<account>:key/<key-id>`.
 pub fn key_arn(region: &Region, account: &AccountId, key_id: &str) -> String {
-    format!("arn:{}:kms:{}:{}:key/{}", region.partition().as_str(), region, account, key_id)
+    format!(
+        "arn:{}:kms:{}:{}:key/{}",
+        region.partition().as_str(),
+        region,
+        account,
+        key_id
+    )
 }
 
 /// The alias ARN `arn:<partition>:kms:<region>:<account>:alias/<name-without-prefix>`.
 pub fn alias_arn(region: &Region, account: &AccountId, alias_name: &str) -> String {
     let bare = alias_name.strip_prefix("alias/").unwrap_or(alias_name);
-    format!("arn:{}:kms:{}:{}:alias/{}", region.partition().as_str(), region, account, bare)
+    format!(
+        "arn:{}:kms:{}:{}:alias/{}",
+        region.partition().as_str(),
+        region,
+        account,
+        bare
+    )
 }
 
 /// A key identifier in any of the four forms a request may carry (SPEC D1).
@@ -202,7 +222,10 @@ impl KeyIdentifier {
 
     /// Whether this identifier names an alias rather than a key.
     pub fn is_alias(&self) -> bool {
-        matches!(self, KeyIdentifier::AliasName(_) | KeyIdentifier::AliasArn { .. })
+        matches!(
+            self,
+            KeyIdentifier::AliasName(_) | KeyIdentifier::AliasArn { .. }
+        )
     }
 }
 
@@ -219,13 +242,21 @@ fn parse_arn(value: &str) -> Result<KeyIdentifier, KmsError> {
     }
     if let Some(id) = resource.strip_prefix("key/") {
         let key_id = KeyId::parse(id).ok_or_else(invalid)?;
-        return Ok(KeyIdentifier::KeyArn { region, account, key_id });
+        return Ok(KeyIdentifier::KeyArn {
+            region,
+            account,
+            key_id,
+        });
     }
     if let Some(name) = resource.strip_prefix("alias/") {
         if name.is_empty() {
             return Err(invalid());
         }
-        return Ok(KeyIdentifier::AliasArn { region, account, alias_name: format!("alias/{name}") });
+        return Ok(KeyIdentifier::AliasArn {
+            region,
+            account,
+            alias_name: format!("alias/{name}"),
+        });
     }
     Err(invalid())
 }
@@ -236,12 +267,18 @@ mod tests {
 
     #[test]
     fn regions_and_partitions() {
-        assert_eq!(Region::parse("us-east-1").map(|r| r.partition()), Some(Partition::Aws));
+        assert_eq!(
+            Region::parse("us-east-1").map(|r| r.partition()),
+            Some(Partition::Aws)
+        );
         assert_eq!(
             Region::parse("us-gov-west-1").map(|r| r.partition()),
             Some(Partition::AwsUsGov)
         );
-        assert_eq!(Region::parse("cn-north-1").map(|r| r.partition()), Some(Partition::AwsCn));
+        assert_eq!(
+            Region::parse("cn-north-1").map(|r| r.partition()),
+            Some(Partition::AwsCn)
+        );
         assert!(Region::parse("us-east").is_none());
         assert!(Region::parse("US-east-1").is_none());
         assert!(Region::parse("a-b-c-d-1").is_none());
@@ -262,10 +299,15 @@ mod tests {
         let err = KeyIdentifier::parse("fake-key-id").unwrap_err();
         assert_eq!(err.message, "Invalid keyId 'fake-key-id'");
         let arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        assert!(matches!(KeyIdentifier::parse(arn), Ok(KeyIdentifier::KeyArn { .. })));
+        assert!(matches!(
+            KeyIdentifier::parse(arn),
+            Ok(KeyIdentifier::KeyArn { .. })
+        ));
         let alias = "arn:aws:kms:us-west-2:111122223333:alias/my-key";
         match KeyIdentifier::parse(alias) {
-            Ok(KeyIdentifier::AliasArn { alias_name, .. }) => assert_eq!(alias_name, "alias/my-key"),
+            Ok(KeyIdentifier::AliasArn { alias_name, .. }) => {
+                assert_eq!(alias_name, "alias/my-key")
+            }
             other => panic!("unexpected {other:?}"),
         }
         assert!(KeyIdentifier::parse_key_only("alias/x").is_err());

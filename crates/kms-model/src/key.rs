@@ -115,13 +115,18 @@ impl KeyRecord {
             (Some(region), Some(account)) => key_arn(&region, &account, &self.key_id),
             // Records are only built from parsed identifiers, so this arm is unreachable;
             // it still yields a well-formed string rather than a panic.
-            _ => format!("arn:aws:kms:{}:{}:key/{}", self.region, self.account, self.key_id),
+            _ => format!(
+                "arn:aws:kms:{}:{}:key/{}",
+                self.region, self.account, self.key_id
+            ),
         }
     }
 
     /// The material version that encrypts now, if the key has one.
     pub fn current_material(&self) -> Option<&MaterialVersion> {
-        self.materials.iter().find(|m| m.state == KeyMaterialState::Current)
+        self.materials
+            .iter()
+            .find(|m| m.state == KeyMaterialState::Current)
     }
 
     /// The material version with this ID, if the key has it.
@@ -155,8 +160,11 @@ pub struct AliasRecord {
 impl KeyRecord {
     /// The earliest moment at which time alone changes this key: its deletion date or its next
     /// automatic rotation. The store indexes it so that the scheduler finds due keys cheaply.
+    /// A rotation counts only while the key is Enabled: a disabled key never rotates, and its
+    /// overdue rotation happens when EnableKey makes it due again.
     pub fn next_due(&self) -> Option<Timestamp> {
-        let rotation = self.rotation.next_rotation.filter(|_| self.rotation.enabled);
+        let rotates = self.rotation.enabled && self.state == KeyState::Enabled;
+        let rotation = self.rotation.next_rotation.filter(|_| rotates);
         [self.deletion_date, rotation].into_iter().flatten().min()
     }
 }

@@ -69,11 +69,20 @@ enum Row {
 fn row(op: Operation) -> Row {
     use Operation::*;
     match op {
-        CreateGrant | Decrypt | Encrypt | GenerateDataKey | GenerateDataKeyPair
-        | GenerateDataKeyPairWithoutPlaintext | GenerateDataKeyWithoutPlaintext | GenerateMac
-        | GetPublicKey | ReEncrypt | Sign | Verify | VerifyMac | DeriveSharedSecret => {
-            Row::Cryptographic
-        }
+        CreateGrant
+        | Decrypt
+        | Encrypt
+        | GenerateDataKey
+        | GenerateDataKeyPair
+        | GenerateDataKeyPairWithoutPlaintext
+        | GenerateDataKeyWithoutPlaintext
+        | GenerateMac
+        | GetPublicKey
+        | ReEncrypt
+        | Sign
+        | Verify
+        | VerifyMac
+        | DeriveSharedSecret => Row::Cryptographic,
         CreateAlias | UpdateAlias | TagResource | UntagResource | UpdateKeyDescription => {
             Row::ManageUnlessPendingDeletion
         }
@@ -89,11 +98,27 @@ fn row(op: Operation) -> Row {
         UpdatePrimaryRegion => Row::UpdatePrimary,
         RotateKeyOnDemand => Row::RotateOnDemand,
         ListKeyRotations => Row::ListRotations,
-        DescribeKey | GetKeyPolicy | PutKeyPolicy | ListAliases | ListGrants | ListKeyPolicies
-        | ListResourceTags | RetireGrant | RevokeGrant | DeleteAlias | GetKeyLastUsage
-        | CreateKey | ListKeys | ListRetirableGrants | GenerateRandom | ConnectCustomKeyStore
-        | CreateCustomKeyStore | DeleteCustomKeyStore | DescribeCustomKeyStores
-        | DisconnectCustomKeyStore | UpdateCustomKeyStore => Row::Always,
+        DescribeKey
+        | GetKeyPolicy
+        | PutKeyPolicy
+        | ListAliases
+        | ListGrants
+        | ListKeyPolicies
+        | ListResourceTags
+        | RetireGrant
+        | RevokeGrant
+        | DeleteAlias
+        | GetKeyLastUsage
+        | CreateKey
+        | ListKeys
+        | ListRetirableGrants
+        | GenerateRandom
+        | ConnectCustomKeyStore
+        | CreateCustomKeyStore
+        | DeleteCustomKeyStore
+        | DescribeCustomKeyStores
+        | DisconnectCustomKeyStore
+        | UpdateCustomKeyStore => Row::Always,
     }
 }
 
@@ -176,8 +201,21 @@ fn cell(row: Row, state: KeyState) -> Cell {
     }
 }
 
+/// What the table needs to know of a key: its ARN (for messages), state, origin and spec.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyFacts<'a> {
+    /// The key ARN.
+    pub arn: &'a str,
+    /// The key state.
+    pub state: KeyState,
+    /// The key's origin.
+    pub origin: OriginType,
+    /// The key's spec.
+    pub key_spec: KeySpec,
+}
+
 /// The origin- and spec-dependent rules of footnotes 6, 7 and 9, checked before the state.
-fn check_origin(op: Operation, key: &KeyRecord, arn: &str) -> Result<(), KmsError> {
+fn check_origin(op: Operation, key: &KeyFacts<'_>, arn: &str) -> Result<(), KmsError> {
     use Operation::*;
     let origin_error = || {
         KmsError::unsupported(format!(
@@ -211,7 +249,22 @@ fn check_origin(op: Operation, key: &KeyRecord, arn: &str) -> Result<(), KmsErro
 /// Whether `op` may run on `key` now; the AWS error when it may not.
 pub fn check(op: Operation, key: &KeyRecord) -> Result<(), KmsError> {
     let arn = key.arn();
-    check_origin(op, key, &arn)?;
+    let facts = KeyFacts {
+        arn: &arn,
+        state: key.state,
+        origin: key.origin,
+        key_spec: key.key_spec,
+    };
+    check_facts(op, &facts)
+}
+
+/// [`check`] for a key known by its facts alone (the cryptographic path's cache entry).
+pub fn check_facts(op: Operation, key: &KeyFacts<'_>) -> Result<(), KmsError> {
+    let arn = key.arn;
+    if matches!(row(op), Row::Cryptographic | Row::Always) && key.state == KeyState::Enabled {
+        return Ok(());
+    }
+    check_origin(op, key, arn)?;
     let deletion = if key.state == KeyState::PendingReplicaDeletion {
         "pending replica deletion"
     } else {
@@ -220,9 +273,10 @@ pub fn check(op: Operation, key: &KeyRecord) -> Result<(), KmsError> {
     let invalid = |what: &str| Err(KmsError::invalid_state(format!("{arn} is {what}.")));
     match cell(row(op), key.state) {
         Cell::Ok => Ok(()),
-        Cell::Disabled => {
-            Err(KmsError::new(ErrorCode::DisabledException, format!("{arn} is disabled.")))
-        }
+        Cell::Disabled => Err(KmsError::new(
+            ErrorCode::DisabledException,
+            format!("{arn} is disabled."),
+        )),
         Cell::PendingDeletion | Cell::ImportedPendingDeletion => invalid(deletion),
         Cell::NotPendingDeletion => invalid(&format!("not {deletion}")),
         Cell::PendingImport => invalid("pending import"),
@@ -279,13 +333,24 @@ mod tests {
         );
         assert_eq!(
             err(Operation::Decrypt, PendingDeletion, aws),
-            (ErrorCode::KMSInvalidStateException, format!("{ARN} is pending deletion."))
+            (
+                ErrorCode::KMSInvalidStateException,
+                format!("{ARN} is pending deletion.")
+            )
         );
         assert_eq!(
-            err(Operation::GenerateDataKey, PendingImport, OriginType::External).1,
+            err(
+                Operation::GenerateDataKey,
+                PendingImport,
+                OriginType::External
+            )
+            .1,
             format!("{ARN} is pending import.")
         );
-        assert_eq!(err(Operation::ReEncrypt, Creating, aws).1, format!("{ARN} is creating."));
+        assert_eq!(
+            err(Operation::ReEncrypt, Creating, aws).1,
+            format!("{ARN} is creating.")
+        );
     }
 
     #[test]
@@ -318,14 +383,23 @@ mod tests {
     fn origin_rules() {
         use KeyState::*;
         assert_eq!(
-            err(Operation::GetParametersForImport, Enabled, OriginType::AwsKms),
+            err(
+                Operation::GetParametersForImport,
+                Enabled,
+                OriginType::AwsKms
+            ),
             (
                 ErrorCode::UnsupportedOperationException,
                 format!("{ARN} origin is AWS_KMS which is not valid for this operation.")
             )
         );
         assert_eq!(
-            err(Operation::EnableKeyRotation, PendingImport, OriginType::External).1,
+            err(
+                Operation::EnableKeyRotation,
+                PendingImport,
+                OriginType::External
+            )
+            .1,
             format!("{ARN} origin is EXTERNAL which is not valid for this operation.")
         );
         assert_eq!(

@@ -17,7 +17,10 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
         Timestamp(millis as i64)
     }
 }
@@ -31,7 +34,9 @@ pub struct TestClock {
 impl TestClock {
     /// A test clock that reads `start`.
     pub fn new(start: Timestamp) -> Self {
-        TestClock { millis: AtomicI64::new(start.millis()) }
+        TestClock {
+            millis: AtomicI64::new(start.millis()),
+        }
     }
 
     /// Moves the clock forward by `millis`.

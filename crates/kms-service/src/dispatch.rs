@@ -1,14 +1,136 @@
-//! The one match from operation to handler.
+//! The one match from operation to handler: the table of contents of the service.
+
+use std::future::Future;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use kms_model::{Caller, KmsError, Operation};
 
-use crate::Service;
+use crate::{aliases, crypto, keys, policy, rotation, tags, Service};
+
+/// Decodes the request, runs the handler, encodes the response.
+async fn run<Req, Resp, Fut>(
+    input: serde_json::Value,
+    handler: impl FnOnce(Req) -> Fut,
+) -> Result<Vec<u8>, KmsError>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    Fut: Future<Output = Result<Resp, KmsError>>,
+{
+    // The API layer validated the body against the shape, so a failure here is a type the
+    // validator let through: answer it as the client's serialization error.
+    let req: Req = serde_json::from_value(input)
+        .map_err(|e| KmsError::serialization(format!("Could not read the request: {e}")))?;
+    let resp = handler(req).await?;
+    encode(&resp)
+}
+
+fn encode<T: Serialize>(resp: &T) -> Result<Vec<u8>, KmsError> {
+    let body = serde_json::to_vec(resp).map_err(|e| {
+        tracing::error!(error = %e, "response did not serialize");
+        KmsError::internal()
+    })?;
+    // Operations without output answer `{}`.
+    Ok(if body == b"null" {
+        b"{}".to_vec()
+    } else {
+        body
+    })
+}
+
+/// The answer of an operation kmsd does not implement yet.
+fn not_yet(op: Operation) -> KmsError {
+    KmsError::unsupported(format!("{} is not supported by kmsd yet.", op.name()))
+}
 
 pub(crate) async fn dispatch(
-    _svc: &Service,
+    svc: &Service,
     op: Operation,
-    _caller: &Caller,
-    _input: serde_json::Value,
+    caller: &Caller,
+    input: serde_json::Value,
 ) -> Result<Vec<u8>, KmsError> {
-    Err(KmsError::unsupported(format!("{} is not supported by kmsd yet.", op.name())))
+    use Operation::*;
+    match op {
+        // Keys.
+        CreateKey => run(input, |r| keys::create_key(svc, caller, r)).await,
+        DescribeKey => run(input, |r| keys::describe_key(svc, caller, r)).await,
+        ListKeys => run(input, |r| keys::list_keys(svc, caller, r)).await,
+        EnableKey => run(input, |r| keys::enable_key(svc, caller, r)).await,
+        DisableKey => run(input, |r| keys::disable_key(svc, caller, r)).await,
+        ScheduleKeyDeletion => run(input, |r| keys::schedule_key_deletion(svc, caller, r)).await,
+        CancelKeyDeletion => run(input, |r| keys::cancel_key_deletion(svc, caller, r)).await,
+        UpdateKeyDescription => run(input, |r| keys::update_key_description(svc, caller, r)).await,
+        GetKeyLastUsage => run(input, |r| keys::get_key_last_usage(svc, caller, r)).await,
+
+        // Symmetric cryptography.
+        Encrypt => run(input, |r| crypto::encrypt(svc, caller, r)).await,
+        Decrypt => run(input, |r| crypto::decrypt(svc, caller, r)).await,
+        ReEncrypt => run(input, |r| crypto::re_encrypt(svc, caller, r)).await,
+        GenerateDataKey => run(input, |r| crypto::generate_data_key(svc, caller, r)).await,
+        GenerateDataKeyWithoutPlaintext => {
+            run(input, |r| {
+                crypto::generate_data_key_without_plaintext(svc, caller, r)
+            })
+            .await
+        }
+        GenerateRandom => run(input, |r| crypto::generate_random(svc, caller, r)).await,
+
+        // Aliases.
+        CreateAlias => run(input, |r| aliases::create_alias(svc, caller, r)).await,
+        UpdateAlias => run(input, |r| aliases::update_alias(svc, caller, r)).await,
+        DeleteAlias => run(input, |r| aliases::delete_alias(svc, caller, r)).await,
+        ListAliases => run(input, |r| aliases::list_aliases(svc, caller, r)).await,
+
+        // Tags.
+        TagResource => run(input, |r| tags::tag_resource(svc, caller, r)).await,
+        UntagResource => run(input, |r| tags::untag_resource(svc, caller, r)).await,
+        ListResourceTags => run(input, |r| tags::list_resource_tags(svc, caller, r)).await,
+
+        // Key policies.
+        GetKeyPolicy => run(input, |r| policy::get_key_policy(svc, caller, r)).await,
+        PutKeyPolicy => run(input, |r| policy::put_key_policy(svc, caller, r)).await,
+        ListKeyPolicies => run(input, |r| policy::list_key_policies(svc, caller, r)).await,
+
+        // Rotation.
+        EnableKeyRotation => run(input, |r| rotation::enable_key_rotation(svc, caller, r)).await,
+        DisableKeyRotation => run(input, |r| rotation::disable_key_rotation(svc, caller, r)).await,
+        GetKeyRotationStatus => {
+            run(input, |r| rotation::get_key_rotation_status(svc, caller, r)).await
+        }
+        RotateKeyOnDemand => run(input, |r| rotation::rotate_key_on_demand(svc, caller, r)).await,
+        ListKeyRotations => run(input, |r| rotation::list_key_rotations(svc, caller, r)).await,
+
+        // Custom key stores are not served (SPEC A4, a project choice).
+        ConnectCustomKeyStore
+        | CreateCustomKeyStore
+        | DeleteCustomKeyStore
+        | DescribeCustomKeyStores
+        | DisconnectCustomKeyStore
+        | UpdateCustomKeyStore => Err(KmsError::unsupported(format!(
+            "{} is not supported: kmsd has no custom key stores.",
+            op.name()
+        ))),
+
+        // Later issues: imported material, multi-Region keys, grants, asymmetric and HMAC keys.
+        GetParametersForImport
+        | ImportKeyMaterial
+        | DeleteImportedKeyMaterial
+        | ReplicateKey
+        | UpdatePrimaryRegion
+        | CreateGrant
+        | ListGrants
+        | ListRetirableGrants
+        | RetireGrant
+        | RevokeGrant
+        | Sign
+        | Verify
+        | GetPublicKey
+        | GenerateDataKeyPair
+        | GenerateDataKeyPairWithoutPlaintext
+        | GenerateMac
+        | VerifyMac
+        | DeriveSharedSecret => Err(not_yet(op)),
+    }
 }

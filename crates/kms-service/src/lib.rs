@@ -1,25 +1,59 @@
 //! The service layer of kmsd: where the AWS KMS semantics live.
 //!
 //! [`Service::call`] takes a validated request body of one [`Operation`] from the API layer and
-//! runs the operation's handler with the caller and the clock. Handlers live in files by topic
-//! and read like the SPEC.md rules they implement: resolve the key, check its state, do the
-//! work, persist, answer.
+//! runs that operation's handler with the caller and the clock. Handlers live in files by topic
+//! (keys, crypto, aliases, tags, policy, rotation) and read like the SPEC.md rules they
+//! implement: resolve the key, check its state through the one key-state table, do the work,
+//! persist in one store write, answer.
+//!
+//! The hot path (Encrypt, Decrypt, GenerateDataKey on a known key) runs from the [`cache`]: a
+//! compact, sharded map of the keys in use, so it reads no database and takes no global lock.
 
 pub mod clock;
+
+mod aliases;
+mod cache;
+mod crypto;
 mod dispatch;
+mod keys;
+mod metadata;
+mod pagination;
+mod policy;
+mod resolve;
+mod rotation;
+mod scheduler;
+mod tags;
+mod write;
 
 use std::sync::Arc;
 
+use kms_crypto::Sealer;
 use kms_model::{Caller, KmsError, Operation};
+use kms_store::Store;
 
 pub use clock::{Clock, SystemClock, TestClock};
 
 /// The KMS service: every operation's handler over one store, one sealer and one clock.
 pub struct Service {
+    store: Arc<dyn Store>,
+    sealer: Sealer,
     clock: Arc<dyn Clock>,
+    cache: cache::KeyCache,
+    aliases: cache::AliasCache,
 }
 
 impl Service {
+    /// A service over `store`, sealing material with `sealer` and reading time from `clock`.
+    pub fn new(store: Arc<dyn Store>, sealer: Sealer, clock: Arc<dyn Clock>) -> Arc<Service> {
+        Arc::new(Service {
+            store,
+            sealer,
+            clock,
+            cache: cache::KeyCache::new(),
+            aliases: cache::AliasCache::new(),
+        })
+    }
+
     /// Runs `op` for `caller` on a request body that the API layer has validated against the
     /// operation's input shape; answers the JSON body of the response.
     pub async fn call(
@@ -29,5 +63,19 @@ impl Service {
         input: serde_json::Value,
     ) -> Result<Vec<u8>, KmsError> {
         dispatch::dispatch(self, op, caller, input).await
+    }
+
+    /// Applies everything time has made due (deletions, rotations) and flushes last-use
+    /// records. The background task calls it every second; tests call it after moving the clock.
+    pub async fn tick(&self) -> Result<(), KmsError> {
+        scheduler::run_due(self).await?;
+        scheduler::flush_last_usage(self).await
+    }
+
+    /// Catches up on what came due while the server was down, then spawns the scheduler on
+    /// the current tokio runtime.
+    pub fn start_background(self: &Arc<Service>) -> tokio::task::JoinHandle<()> {
+        let svc = Arc::clone(self);
+        tokio::spawn(async move { scheduler::run_forever(svc).await })
     }
 }

@@ -25,7 +25,9 @@ pub fn shape(name: &str) -> Option<&'static ShapeDef> {
         "CiphertextType" => Some(&S_CIPHERTEXT_TYPE),
         "CloudHsmClusterIdType" => Some(&S_CLOUD_HSM_CLUSTER_ID_TYPE),
         "CloudHsmClusterInUseException" => Some(&S_CLOUD_HSM_CLUSTER_IN_USE_EXCEPTION),
-        "CloudHsmClusterInvalidConfigurationException" => Some(&S_CLOUD_HSM_CLUSTER_INVALID_CONFIGURATION_EXCEPTION),
+        "CloudHsmClusterInvalidConfigurationException" => {
+            Some(&S_CLOUD_HSM_CLUSTER_INVALID_CONFIGURATION_EXCEPTION)
+        }
         "CloudHsmClusterNotActiveException" => Some(&S_CLOUD_HSM_CLUSTER_NOT_ACTIVE_EXCEPTION),
         "CloudHsmClusterNotFoundException" => Some(&S_CLOUD_HSM_CLUSTER_NOT_FOUND_EXCEPTION),
         "CloudHsmClusterNotRelatedException" => Some(&S_CLOUD_HSM_CLUSTER_NOT_RELATED_EXCEPTION),
@@ -92,12 +94,20 @@ pub fn shape(name: &str) -> Option<&'static ShapeDef> {
         "ExpiredImportTokenException" => Some(&S_EXPIRED_IMPORT_TOKEN_EXCEPTION),
         "GenerateDataKeyPairRequest" => Some(&S_GENERATE_DATA_KEY_PAIR_REQUEST),
         "GenerateDataKeyPairResponse" => Some(&S_GENERATE_DATA_KEY_PAIR_RESPONSE),
-        "GenerateDataKeyPairWithoutPlaintextRequest" => Some(&S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_REQUEST),
-        "GenerateDataKeyPairWithoutPlaintextResponse" => Some(&S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_RESPONSE),
+        "GenerateDataKeyPairWithoutPlaintextRequest" => {
+            Some(&S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_REQUEST)
+        }
+        "GenerateDataKeyPairWithoutPlaintextResponse" => {
+            Some(&S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_RESPONSE)
+        }
         "GenerateDataKeyRequest" => Some(&S_GENERATE_DATA_KEY_REQUEST),
         "GenerateDataKeyResponse" => Some(&S_GENERATE_DATA_KEY_RESPONSE),
-        "GenerateDataKeyWithoutPlaintextRequest" => Some(&S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_REQUEST),
-        "GenerateDataKeyWithoutPlaintextResponse" => Some(&S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_RESPONSE),
+        "GenerateDataKeyWithoutPlaintextRequest" => {
+            Some(&S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_REQUEST)
+        }
+        "GenerateDataKeyWithoutPlaintextResponse" => {
+            Some(&S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_RESPONSE)
+        }
         "GenerateMacRequest" => Some(&S_GENERATE_MAC_REQUEST),
         "GenerateMacResponse" => Some(&S_GENERATE_MAC_RESPONSE),
         "GenerateRandomRequest" => Some(&S_GENERATE_RANDOM_REQUEST),
@@ -240,273 +250,3544 @@ pub fn shape(name: &str) -> Option<&'static ShapeDef> {
         "XksKeyIdType" => Some(&S_XKS_KEY_ID_TYPE),
         "XksKeyInvalidConfigurationException" => Some(&S_XKS_KEY_INVALID_CONFIGURATION_EXCEPTION),
         "XksKeyNotFoundException" => Some(&S_XKS_KEY_NOT_FOUND_EXCEPTION),
-        "XksProxyAuthenticationAccessKeyIdType" => Some(&S_XKS_PROXY_AUTHENTICATION_ACCESS_KEY_ID_TYPE),
+        "XksProxyAuthenticationAccessKeyIdType" => {
+            Some(&S_XKS_PROXY_AUTHENTICATION_ACCESS_KEY_ID_TYPE)
+        }
         "XksProxyAuthenticationCredentialType" => Some(&S_XKS_PROXY_AUTHENTICATION_CREDENTIAL_TYPE),
-        "XksProxyAuthenticationRawSecretAccessKeyType" => Some(&S_XKS_PROXY_AUTHENTICATION_RAW_SECRET_ACCESS_KEY_TYPE),
+        "XksProxyAuthenticationRawSecretAccessKeyType" => {
+            Some(&S_XKS_PROXY_AUTHENTICATION_RAW_SECRET_ACCESS_KEY_TYPE)
+        }
         "XksProxyConfigurationType" => Some(&S_XKS_PROXY_CONFIGURATION_TYPE),
         "XksProxyConnectivityType" => Some(&S_XKS_PROXY_CONNECTIVITY_TYPE),
-        "XksProxyIncorrectAuthenticationCredentialException" => Some(&S_XKS_PROXY_INCORRECT_AUTHENTICATION_CREDENTIAL_EXCEPTION),
-        "XksProxyInvalidConfigurationException" => Some(&S_XKS_PROXY_INVALID_CONFIGURATION_EXCEPTION),
+        "XksProxyIncorrectAuthenticationCredentialException" => {
+            Some(&S_XKS_PROXY_INCORRECT_AUTHENTICATION_CREDENTIAL_EXCEPTION)
+        }
+        "XksProxyInvalidConfigurationException" => {
+            Some(&S_XKS_PROXY_INVALID_CONFIGURATION_EXCEPTION)
+        }
         "XksProxyInvalidResponseException" => Some(&S_XKS_PROXY_INVALID_RESPONSE_EXCEPTION),
         "XksProxyUriEndpointInUseException" => Some(&S_XKS_PROXY_URI_ENDPOINT_IN_USE_EXCEPTION),
         "XksProxyUriEndpointType" => Some(&S_XKS_PROXY_URI_ENDPOINT_TYPE),
         "XksProxyUriInUseException" => Some(&S_XKS_PROXY_URI_IN_USE_EXCEPTION),
         "XksProxyUriPathType" => Some(&S_XKS_PROXY_URI_PATH_TYPE),
         "XksProxyUriUnreachableException" => Some(&S_XKS_PROXY_URI_UNREACHABLE_EXCEPTION),
-        "XksProxyVpcEndpointServiceInUseException" => Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_IN_USE_EXCEPTION),
-        "XksProxyVpcEndpointServiceInvalidConfigurationException" => Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION_EXCEPTION),
+        "XksProxyVpcEndpointServiceInUseException" => {
+            Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_IN_USE_EXCEPTION)
+        }
+        "XksProxyVpcEndpointServiceInvalidConfigurationException" => {
+            Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION_EXCEPTION)
+        }
         "XksProxyVpcEndpointServiceNameType" => Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NAME_TYPE),
-        "XksProxyVpcEndpointServiceNotFoundException" => Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NOT_FOUND_EXCEPTION),
+        "XksProxyVpcEndpointServiceNotFoundException" => {
+            Some(&S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NOT_FOUND_EXCEPTION)
+        }
         _ => None,
     }
 }
 
-static S_AWS_ACCOUNT_ID_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_ACCOUNT_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(12), max: Some(12), pattern: Some("[0-9]{12}"), enum_values: &[], sensitive: false };
-static S_ALGORITHM_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"], sensitive: false };
-static S_ALIAS_LIST: ShapeDef = ShapeDef::List { member: "AliasListEntry", min: None, max: None };
-static S_ALIAS_LIST_ENTRY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AliasName", shape: "AliasNameType", required: false }, MemberDef { name: "AliasArn", shape: "ArnType", required: false }, MemberDef { name: "TargetKeyId", shape: "KeyIdType", required: false }, MemberDef { name: "CreationDate", shape: "DateType", required: false }, MemberDef { name: "LastUpdatedDate", shape: "DateType", required: false }] };
-static S_ALIAS_NAME_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(256), pattern: Some("^[a-zA-Z0-9:/_-]+$"), enum_values: &[], sensitive: false };
-static S_ALREADY_EXISTS_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_ARN_TYPE: ShapeDef = ShapeDef::String { min: Some(20), max: Some(2048), pattern: None, enum_values: &[], sensitive: false };
-static S_ATTESTATION_DOCUMENT_TYPE: ShapeDef = ShapeDef::Blob { min: Some(1), max: Some(262144), sensitive: false };
-static S_BACKING_KEY_ID_RESPONSE_TYPE: ShapeDef = ShapeDef::String { min: Some(0), max: Some(64), pattern: Some("^[a-f0-9]+$"), enum_values: &[], sensitive: false };
-static S_BACKING_KEY_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(64), max: Some(64), pattern: Some("^[a-f0-9]+$"), enum_values: &[], sensitive: false };
+static S_AWS_ACCOUNT_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ACCOUNT_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(12),
+    max: Some(12),
+    pattern: Some("[0-9]{12}"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ALGORITHM_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "RSAES_PKCS1_V1_5",
+        "RSAES_OAEP_SHA_1",
+        "RSAES_OAEP_SHA_256",
+        "RSA_AES_KEY_WRAP_SHA_1",
+        "RSA_AES_KEY_WRAP_SHA_256",
+        "SM2PKE",
+    ],
+    sensitive: false,
+};
+static S_ALIAS_LIST: ShapeDef = ShapeDef::List {
+    member: "AliasListEntry",
+    min: None,
+    max: None,
+};
+static S_ALIAS_LIST_ENTRY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "AliasName",
+            shape: "AliasNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "AliasArn",
+            shape: "ArnType",
+            required: false,
+        },
+        MemberDef {
+            name: "TargetKeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "CreationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "LastUpdatedDate",
+            shape: "DateType",
+            required: false,
+        },
+    ],
+};
+static S_ALIAS_NAME_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some("^[a-zA-Z0-9:/_-]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ALREADY_EXISTS_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_ARN_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(20),
+    max: Some(2048),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ATTESTATION_DOCUMENT_TYPE: ShapeDef = ShapeDef::Blob {
+    min: Some(1),
+    max: Some(262144),
+    sensitive: false,
+};
+static S_BACKING_KEY_ID_RESPONSE_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(0),
+    max: Some(64),
+    pattern: Some("^[a-f0-9]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_BACKING_KEY_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(64),
+    max: Some(64),
+    pattern: Some("^[a-f0-9]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
 static S_BOOLEAN_TYPE: ShapeDef = ShapeDef::Boolean;
-static S_CANCEL_KEY_DELETION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_CANCEL_KEY_DELETION_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }] };
-static S_CIPHERTEXT_TYPE: ShapeDef = ShapeDef::Blob { min: Some(1), max: Some(6144), sensitive: false };
-static S_CLOUD_HSM_CLUSTER_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(19), max: Some(24), pattern: Some("cluster-[2-7a-zA-Z]{11,16}"), enum_values: &[], sensitive: false };
-static S_CLOUD_HSM_CLUSTER_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CLOUD_HSM_CLUSTER_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CLOUD_HSM_CLUSTER_NOT_ACTIVE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CLOUD_HSM_CLUSTER_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CLOUD_HSM_CLUSTER_NOT_RELATED_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CLOUD_TRAIL_EVENT_ID_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_CONFLICT_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CONNECT_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: true }] };
+static S_CANCEL_KEY_DELETION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_CANCEL_KEY_DELETION_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: false,
+    }],
+};
+static S_CIPHERTEXT_TYPE: ShapeDef = ShapeDef::Blob {
+    min: Some(1),
+    max: Some(6144),
+    sensitive: false,
+};
+static S_CLOUD_HSM_CLUSTER_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(19),
+    max: Some(24),
+    pattern: Some("cluster-[2-7a-zA-Z]{11,16}"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_CLOUD_HSM_CLUSTER_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CLOUD_HSM_CLUSTER_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CLOUD_HSM_CLUSTER_NOT_ACTIVE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CLOUD_HSM_CLUSTER_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CLOUD_HSM_CLUSTER_NOT_RELATED_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CLOUD_TRAIL_EVENT_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_CONFLICT_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CONNECT_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "CustomKeyStoreId",
+        shape: "CustomKeyStoreIdType",
+        required: true,
+    }],
+};
 static S_CONNECT_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[] };
-static S_CONNECTION_ERROR_CODE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["INVALID_CREDENTIALS", "CLUSTER_NOT_FOUND", "NETWORK_ERRORS", "INTERNAL_ERROR", "INSUFFICIENT_CLOUDHSM_HSMS", "USER_LOCKED_OUT", "USER_NOT_FOUND", "USER_LOGGED_IN", "SUBNET_NOT_FOUND", "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET", "XKS_PROXY_ACCESS_DENIED", "XKS_PROXY_NOT_REACHABLE", "XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND", "XKS_PROXY_INVALID_RESPONSE", "XKS_PROXY_INVALID_CONFIGURATION", "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION", "XKS_PROXY_TIMED_OUT", "XKS_PROXY_INVALID_TLS_CONFIGURATION"], sensitive: false };
-static S_CONNECTION_STATE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["CONNECTED", "CONNECTING", "FAILED", "DISCONNECTED", "DISCONNECTING"], sensitive: false };
-static S_CREATE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AliasName", shape: "AliasNameType", required: true }, MemberDef { name: "TargetKeyId", shape: "KeyIdType", required: true }] };
-static S_CREATE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreName", shape: "CustomKeyStoreNameType", required: true }, MemberDef { name: "CloudHsmClusterId", shape: "CloudHsmClusterIdType", required: false }, MemberDef { name: "TrustAnchorCertificate", shape: "TrustAnchorCertificateType", required: false }, MemberDef { name: "KeyStorePassword", shape: "KeyStorePasswordType", required: false }, MemberDef { name: "CustomKeyStoreType", shape: "CustomKeyStoreType", required: false }, MemberDef { name: "XksProxyUriEndpoint", shape: "XksProxyUriEndpointType", required: false }, MemberDef { name: "XksProxyUriPath", shape: "XksProxyUriPathType", required: false }, MemberDef { name: "XksProxyVpcEndpointServiceName", shape: "XksProxyVpcEndpointServiceNameType", required: false }, MemberDef { name: "XksProxyVpcEndpointServiceOwner", shape: "AccountIdType", required: false }, MemberDef { name: "XksProxyAuthenticationCredential", shape: "XksProxyAuthenticationCredentialType", required: false }, MemberDef { name: "XksProxyConnectivity", shape: "XksProxyConnectivityType", required: false }] };
-static S_CREATE_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }] };
-static S_CREATE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "GranteePrincipal", shape: "PrincipalIdType", required: true }, MemberDef { name: "RetiringPrincipal", shape: "PrincipalIdType", required: false }, MemberDef { name: "Operations", shape: "GrantOperationList", required: true }, MemberDef { name: "Constraints", shape: "GrantConstraints", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "Name", shape: "GrantNameType", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_CREATE_GRANT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "GrantToken", shape: "GrantTokenType", required: false }, MemberDef { name: "GrantId", shape: "GrantIdType", required: false }] };
-static S_CREATE_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Policy", shape: "PolicyType", required: false }, MemberDef { name: "Description", shape: "DescriptionType", required: false }, MemberDef { name: "KeyUsage", shape: "KeyUsageType", required: false }, MemberDef { name: "CustomerMasterKeySpec", shape: "CustomerMasterKeySpec", required: false }, MemberDef { name: "KeySpec", shape: "KeySpec", required: false }, MemberDef { name: "Origin", shape: "OriginType", required: false }, MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }, MemberDef { name: "BypassPolicyLockoutSafetyCheck", shape: "BooleanType", required: false }, MemberDef { name: "Tags", shape: "TagList", required: false }, MemberDef { name: "MultiRegion", shape: "NullableBooleanType", required: false }, MemberDef { name: "XksKeyId", shape: "XksKeyIdType", required: false }] };
-static S_CREATE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyMetadata", shape: "KeyMetadata", required: false }] };
-static S_CUSTOM_KEY_STORE_HAS_CM_KS_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CUSTOM_KEY_STORE_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(64), pattern: None, enum_values: &[], sensitive: false };
-static S_CUSTOM_KEY_STORE_INVALID_STATE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CUSTOM_KEY_STORE_NAME_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CUSTOM_KEY_STORE_NAME_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(256), pattern: None, enum_values: &[], sensitive: false };
-static S_CUSTOM_KEY_STORE_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_CUSTOM_KEY_STORE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"], sensitive: false };
-static S_CUSTOM_KEY_STORES_LIST: ShapeDef = ShapeDef::List { member: "CustomKeyStoresListEntry", min: None, max: None };
-static S_CUSTOM_KEY_STORES_LIST_ENTRY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }, MemberDef { name: "CustomKeyStoreName", shape: "CustomKeyStoreNameType", required: false }, MemberDef { name: "CloudHsmClusterId", shape: "CloudHsmClusterIdType", required: false }, MemberDef { name: "TrustAnchorCertificate", shape: "TrustAnchorCertificateType", required: false }, MemberDef { name: "ConnectionState", shape: "ConnectionStateType", required: false }, MemberDef { name: "ConnectionErrorCode", shape: "ConnectionErrorCodeType", required: false }, MemberDef { name: "CreationDate", shape: "DateType", required: false }, MemberDef { name: "CustomKeyStoreType", shape: "CustomKeyStoreType", required: false }, MemberDef { name: "XksProxyConfiguration", shape: "XksProxyConfigurationType", required: false }] };
-static S_CUSTOMER_MASTER_KEY_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2"], sensitive: false };
-static S_DATA_KEY_PAIR_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519"], sensitive: false };
-static S_DATA_KEY_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["AES_256", "AES_128"], sensitive: false };
+static S_CONNECTION_ERROR_CODE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "INVALID_CREDENTIALS",
+        "CLUSTER_NOT_FOUND",
+        "NETWORK_ERRORS",
+        "INTERNAL_ERROR",
+        "INSUFFICIENT_CLOUDHSM_HSMS",
+        "USER_LOCKED_OUT",
+        "USER_NOT_FOUND",
+        "USER_LOGGED_IN",
+        "SUBNET_NOT_FOUND",
+        "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
+        "XKS_PROXY_ACCESS_DENIED",
+        "XKS_PROXY_NOT_REACHABLE",
+        "XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND",
+        "XKS_PROXY_INVALID_RESPONSE",
+        "XKS_PROXY_INVALID_CONFIGURATION",
+        "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION",
+        "XKS_PROXY_TIMED_OUT",
+        "XKS_PROXY_INVALID_TLS_CONFIGURATION",
+    ],
+    sensitive: false,
+};
+static S_CONNECTION_STATE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "CONNECTED",
+        "CONNECTING",
+        "FAILED",
+        "DISCONNECTED",
+        "DISCONNECTING",
+    ],
+    sensitive: false,
+};
+static S_CREATE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "AliasName",
+            shape: "AliasNameType",
+            required: true,
+        },
+        MemberDef {
+            name: "TargetKeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+    ],
+};
+static S_CREATE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CustomKeyStoreName",
+            shape: "CustomKeyStoreNameType",
+            required: true,
+        },
+        MemberDef {
+            name: "CloudHsmClusterId",
+            shape: "CloudHsmClusterIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "TrustAnchorCertificate",
+            shape: "TrustAnchorCertificateType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyStorePassword",
+            shape: "KeyStorePasswordType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreType",
+            shape: "CustomKeyStoreType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyUriEndpoint",
+            shape: "XksProxyUriEndpointType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyUriPath",
+            shape: "XksProxyUriPathType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyVpcEndpointServiceName",
+            shape: "XksProxyVpcEndpointServiceNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyVpcEndpointServiceOwner",
+            shape: "AccountIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyAuthenticationCredential",
+            shape: "XksProxyAuthenticationCredentialType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyConnectivity",
+            shape: "XksProxyConnectivityType",
+            required: false,
+        },
+    ],
+};
+static S_CREATE_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "CustomKeyStoreId",
+        shape: "CustomKeyStoreIdType",
+        required: false,
+    }],
+};
+static S_CREATE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "GranteePrincipal",
+            shape: "PrincipalIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "RetiringPrincipal",
+            shape: "PrincipalIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Operations",
+            shape: "GrantOperationList",
+            required: true,
+        },
+        MemberDef {
+            name: "Constraints",
+            shape: "GrantConstraints",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "Name",
+            shape: "GrantNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_CREATE_GRANT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "GrantToken",
+            shape: "GrantTokenType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantId",
+            shape: "GrantIdType",
+            required: false,
+        },
+    ],
+};
+static S_CREATE_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Policy",
+            shape: "PolicyType",
+            required: false,
+        },
+        MemberDef {
+            name: "Description",
+            shape: "DescriptionType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyUsage",
+            shape: "KeyUsageType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomerMasterKeySpec",
+            shape: "CustomerMasterKeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeySpec",
+            shape: "KeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "Origin",
+            shape: "OriginType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "BypassPolicyLockoutSafetyCheck",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "Tags",
+            shape: "TagList",
+            required: false,
+        },
+        MemberDef {
+            name: "MultiRegion",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksKeyId",
+            shape: "XksKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_CREATE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyMetadata",
+        shape: "KeyMetadata",
+        required: false,
+    }],
+};
+static S_CUSTOM_KEY_STORE_HAS_CM_KS_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CUSTOM_KEY_STORE_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(64),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_CUSTOM_KEY_STORE_INVALID_STATE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CUSTOM_KEY_STORE_NAME_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CUSTOM_KEY_STORE_NAME_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(256),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_CUSTOM_KEY_STORE_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_CUSTOM_KEY_STORE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
+    sensitive: false,
+};
+static S_CUSTOM_KEY_STORES_LIST: ShapeDef = ShapeDef::List {
+    member: "CustomKeyStoresListEntry",
+    min: None,
+    max: None,
+};
+static S_CUSTOM_KEY_STORES_LIST_ENTRY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreName",
+            shape: "CustomKeyStoreNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "CloudHsmClusterId",
+            shape: "CloudHsmClusterIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "TrustAnchorCertificate",
+            shape: "TrustAnchorCertificateType",
+            required: false,
+        },
+        MemberDef {
+            name: "ConnectionState",
+            shape: "ConnectionStateType",
+            required: false,
+        },
+        MemberDef {
+            name: "ConnectionErrorCode",
+            shape: "ConnectionErrorCodeType",
+            required: false,
+        },
+        MemberDef {
+            name: "CreationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreType",
+            shape: "CustomKeyStoreType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyConfiguration",
+            shape: "XksProxyConfigurationType",
+            required: false,
+        },
+    ],
+};
+static S_CUSTOMER_MASTER_KEY_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT",
+        "HMAC_224",
+        "HMAC_256",
+        "HMAC_384",
+        "HMAC_512",
+        "SM2",
+    ],
+    sensitive: false,
+};
+static S_DATA_KEY_PAIR_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SM2",
+        "ECC_NIST_EDWARDS25519",
+    ],
+    sensitive: false,
+};
+static S_DATA_KEY_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AES_256", "AES_128"],
+    sensitive: false,
+};
 static S_DATE_TYPE: ShapeDef = ShapeDef::Timestamp;
-static S_DECRYPT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "EncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "Recipient", shape: "RecipientInfo", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }, MemberDef { name: "DryRunModifiers", shape: "DryRunModifierList", required: false }] };
-static S_DECRYPT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "Plaintext", shape: "PlaintextType", required: false }, MemberDef { name: "EncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "CiphertextForRecipient", shape: "CiphertextType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_DELETE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AliasName", shape: "AliasNameType", required: true }] };
-static S_DELETE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: true }] };
+static S_DECRYPT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "Recipient",
+            shape: "RecipientInfo",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRunModifiers",
+            shape: "DryRunModifierList",
+            required: false,
+        },
+    ],
+};
+static S_DECRYPT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Plaintext",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "CiphertextForRecipient",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_DELETE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "AliasName",
+        shape: "AliasNameType",
+        required: true,
+    }],
+};
+static S_DELETE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "CustomKeyStoreId",
+        shape: "CustomKeyStoreIdType",
+        required: true,
+    }],
+};
 static S_DELETE_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[] };
-static S_DELETE_IMPORTED_KEY_MATERIAL_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_DELETE_IMPORTED_KEY_MATERIAL_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdResponseType", required: false }] };
-static S_DEPENDENCY_TIMEOUT_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_DERIVE_SHARED_SECRET_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "KeyAgreementAlgorithm", shape: "KeyAgreementAlgorithmSpec", required: true }, MemberDef { name: "PublicKey", shape: "PublicKeyType", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }, MemberDef { name: "Recipient", shape: "RecipientInfo", required: false }] };
-static S_DERIVE_SHARED_SECRET_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "SharedSecret", shape: "PlaintextType", required: false }, MemberDef { name: "CiphertextForRecipient", shape: "CiphertextType", required: false }, MemberDef { name: "KeyAgreementAlgorithm", shape: "KeyAgreementAlgorithmSpec", required: false }, MemberDef { name: "KeyOrigin", shape: "OriginType", required: false }] };
-static S_DESCRIBE_CUSTOM_KEY_STORES_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }, MemberDef { name: "CustomKeyStoreName", shape: "CustomKeyStoreNameType", required: false }, MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_DESCRIBE_CUSTOM_KEY_STORES_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStores", shape: "CustomKeyStoresList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_DESCRIBE_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }] };
-static S_DESCRIBE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyMetadata", shape: "KeyMetadata", required: false }] };
-static S_DESCRIPTION_TYPE: ShapeDef = ShapeDef::String { min: Some(0), max: Some(8192), pattern: None, enum_values: &[], sensitive: false };
-static S_DISABLE_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_DISABLE_KEY_ROTATION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_DISABLED_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_DISCONNECT_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: true }] };
+static S_DELETE_IMPORTED_KEY_MATERIAL_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_DELETE_IMPORTED_KEY_MATERIAL_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdResponseType",
+            required: false,
+        },
+    ],
+};
+static S_DEPENDENCY_TIMEOUT_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_DERIVE_SHARED_SECRET_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyAgreementAlgorithm",
+            shape: "KeyAgreementAlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "PublicKey",
+            shape: "PublicKeyType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "Recipient",
+            shape: "RecipientInfo",
+            required: false,
+        },
+    ],
+};
+static S_DERIVE_SHARED_SECRET_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "SharedSecret",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "CiphertextForRecipient",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyAgreementAlgorithm",
+            shape: "KeyAgreementAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyOrigin",
+            shape: "OriginType",
+            required: false,
+        },
+    ],
+};
+static S_DESCRIBE_CUSTOM_KEY_STORES_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreName",
+            shape: "CustomKeyStoreNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_DESCRIBE_CUSTOM_KEY_STORES_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CustomKeyStores",
+            shape: "CustomKeyStoresList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_DESCRIBE_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+    ],
+};
+static S_DESCRIBE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyMetadata",
+        shape: "KeyMetadata",
+        required: false,
+    }],
+};
+static S_DESCRIPTION_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(0),
+    max: Some(8192),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_DISABLE_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_DISABLE_KEY_ROTATION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_DISABLED_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_DISCONNECT_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "CustomKeyStoreId",
+        shape: "CustomKeyStoreIdType",
+        required: true,
+    }],
+};
 static S_DISCONNECT_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[] };
-static S_DRY_RUN_MODIFIER_LIST: ShapeDef = ShapeDef::List { member: "DryRunModifierType", min: None, max: None };
-static S_DRY_RUN_MODIFIER_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["IGNORE_CIPHERTEXT"], sensitive: false };
-static S_DRY_RUN_OPERATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_ENABLE_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_ENABLE_KEY_ROTATION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "RotationPeriodInDays", shape: "RotationPeriodInDaysType", required: false }] };
-static S_ENCRYPT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Plaintext", shape: "PlaintextType", required: true }, MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "EncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_ENCRYPT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "EncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }] };
-static S_ENCRYPTION_ALGORITHM_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"], sensitive: false };
-static S_ENCRYPTION_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List { member: "EncryptionAlgorithmSpec", min: None, max: None };
-static S_ENCRYPTION_CONTEXT_KEY: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_ENCRYPTION_CONTEXT_TYPE: ShapeDef = ShapeDef::Map { key: "EncryptionContextKey", value: "EncryptionContextValue", min: None, max: None };
-static S_ENCRYPTION_CONTEXT_VALUE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_ERROR_MESSAGE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_EXPIRATION_MODEL_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"], sensitive: false };
-static S_EXPIRED_IMPORT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_GENERATE_DATA_KEY_PAIR_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "KeyPairSpec", shape: "DataKeyPairSpec", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "Recipient", shape: "RecipientInfo", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_GENERATE_DATA_KEY_PAIR_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "PrivateKeyCiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "PrivateKeyPlaintext", shape: "PlaintextType", required: false }, MemberDef { name: "PublicKey", shape: "PublicKeyType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyPairSpec", shape: "DataKeyPairSpec", required: false }, MemberDef { name: "CiphertextForRecipient", shape: "CiphertextType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "KeyPairSpec", shape: "DataKeyPairSpec", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "PrivateKeyCiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "PublicKey", shape: "PublicKeyType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyPairSpec", shape: "DataKeyPairSpec", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_GENERATE_DATA_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "NumberOfBytes", shape: "NumberOfBytesType", required: false }, MemberDef { name: "KeySpec", shape: "DataKeySpec", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "Recipient", shape: "RecipientInfo", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_GENERATE_DATA_KEY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "Plaintext", shape: "PlaintextType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "CiphertextForRecipient", shape: "CiphertextType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "EncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "KeySpec", shape: "DataKeySpec", required: false }, MemberDef { name: "NumberOfBytes", shape: "NumberOfBytesType", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_GENERATE_MAC_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Message", shape: "PlaintextType", required: true }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "MacAlgorithm", shape: "MacAlgorithmSpec", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_GENERATE_MAC_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Mac", shape: "CiphertextType", required: false }, MemberDef { name: "MacAlgorithm", shape: "MacAlgorithmSpec", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }] };
-static S_GENERATE_RANDOM_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "NumberOfBytes", shape: "NumberOfBytesType", required: false }, MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }, MemberDef { name: "Recipient", shape: "RecipientInfo", required: false }] };
-static S_GENERATE_RANDOM_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Plaintext", shape: "PlaintextType", required: false }, MemberDef { name: "CiphertextForRecipient", shape: "CiphertextType", required: false }] };
-static S_GET_KEY_LAST_USAGE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_GET_KEY_LAST_USAGE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyLastUsage", shape: "KeyLastUsageData", required: false }, MemberDef { name: "TrackingStartDate", shape: "DateType", required: false }, MemberDef { name: "KeyCreationDate", shape: "DateType", required: false }] };
-static S_GET_KEY_POLICY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "PolicyName", shape: "PolicyNameType", required: false }] };
-static S_GET_KEY_POLICY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Policy", shape: "PolicyType", required: false }, MemberDef { name: "PolicyName", shape: "PolicyNameType", required: false }] };
-static S_GET_KEY_ROTATION_STATUS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_GET_KEY_ROTATION_STATUS_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyRotationEnabled", shape: "BooleanType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "RotationPeriodInDays", shape: "RotationPeriodInDaysType", required: false }, MemberDef { name: "NextRotationDate", shape: "DateType", required: false }, MemberDef { name: "OnDemandRotationStartDate", shape: "DateType", required: false }] };
-static S_GET_PARAMETERS_FOR_IMPORT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "WrappingAlgorithm", shape: "AlgorithmSpec", required: true }, MemberDef { name: "WrappingKeySpec", shape: "WrappingKeySpec", required: true }] };
-static S_GET_PARAMETERS_FOR_IMPORT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "ImportToken", shape: "CiphertextType", required: false }, MemberDef { name: "PublicKey", shape: "PlaintextType", required: false }, MemberDef { name: "ParametersValidTo", shape: "DateType", required: false }] };
-static S_GET_PUBLIC_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }] };
-static S_GET_PUBLIC_KEY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "PublicKey", shape: "PublicKeyType", required: false }, MemberDef { name: "CustomerMasterKeySpec", shape: "CustomerMasterKeySpec", required: false }, MemberDef { name: "KeySpec", shape: "KeySpec", required: false }, MemberDef { name: "KeyUsage", shape: "KeyUsageType", required: false }, MemberDef { name: "EncryptionAlgorithms", shape: "EncryptionAlgorithmSpecList", required: false }, MemberDef { name: "SigningAlgorithms", shape: "SigningAlgorithmSpecList", required: false }, MemberDef { name: "KeyAgreementAlgorithms", shape: "KeyAgreementAlgorithmSpecList", required: false }] };
-static S_GRANT_CONSTRAINTS: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "EncryptionContextSubset", shape: "EncryptionContextType", required: false }, MemberDef { name: "EncryptionContextEquals", shape: "EncryptionContextType", required: false }] };
-static S_GRANT_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(128), pattern: None, enum_values: &[], sensitive: false };
-static S_GRANT_LIST: ShapeDef = ShapeDef::List { member: "GrantListEntry", min: None, max: None };
-static S_GRANT_LIST_ENTRY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "GrantId", shape: "GrantIdType", required: false }, MemberDef { name: "Name", shape: "GrantNameType", required: false }, MemberDef { name: "CreationDate", shape: "DateType", required: false }, MemberDef { name: "GranteePrincipal", shape: "PrincipalIdType", required: false }, MemberDef { name: "RetiringPrincipal", shape: "PrincipalIdType", required: false }, MemberDef { name: "IssuingAccount", shape: "PrincipalIdType", required: false }, MemberDef { name: "Operations", shape: "GrantOperationList", required: false }, MemberDef { name: "Constraints", shape: "GrantConstraints", required: false }] };
-static S_GRANT_NAME_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(256), pattern: Some("^[a-zA-Z0-9:/_-]+$"), enum_values: &[], sensitive: false };
-static S_GRANT_OPERATION: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret"], sensitive: false };
-static S_GRANT_OPERATION_LIST: ShapeDef = ShapeDef::List { member: "GrantOperation", min: None, max: None };
-static S_GRANT_TOKEN_LIST: ShapeDef = ShapeDef::List { member: "GrantTokenType", min: Some(0), max: Some(10) };
-static S_GRANT_TOKEN_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(8192), pattern: None, enum_values: &[], sensitive: false };
-static S_IMPORT_KEY_MATERIAL_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "ImportToken", shape: "CiphertextType", required: true }, MemberDef { name: "EncryptedKeyMaterial", shape: "CiphertextType", required: true }, MemberDef { name: "ValidTo", shape: "DateType", required: false }, MemberDef { name: "ExpirationModel", shape: "ExpirationModelType", required: false }, MemberDef { name: "ImportType", shape: "ImportType", required: false }, MemberDef { name: "KeyMaterialDescription", shape: "KeyMaterialDescriptionType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_IMPORT_KEY_MATERIAL_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_IMPORT_STATE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["IMPORTED", "PENDING_IMPORT"], sensitive: false };
-static S_IMPORT_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"], sensitive: false };
-static S_INCLUDE_KEY_MATERIAL: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"], sensitive: false };
-static S_INCORRECT_KEY_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INCORRECT_KEY_MATERIAL_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INCORRECT_TRUST_ANCHOR_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_ALIAS_NAME_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_ARN_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_CIPHERTEXT_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_GRANT_ID_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_GRANT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_IMPORT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_KEY_USAGE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_INVALID_MARKER_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KMS_INTERNAL_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KMS_INVALID_MAC_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KMS_INVALID_SIGNATURE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KMS_INVALID_STATE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KEY_AGREEMENT_ALGORITHM_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["ECDH"], sensitive: false };
-static S_KEY_AGREEMENT_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List { member: "KeyAgreementAlgorithmSpec", min: None, max: None };
-static S_KEY_ENCRYPTION_MECHANISM: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSAES_OAEP_SHA_256"], sensitive: false };
-static S_KEY_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(2048), pattern: None, enum_values: &[], sensitive: false };
-static S_KEY_LAST_USAGE_DATA: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Operation", shape: "KeyLastUsageTrackingOperation", required: false }, MemberDef { name: "Timestamp", shape: "DateType", required: false }, MemberDef { name: "CloudTrailEventId", shape: "CloudTrailEventIdType", required: false }, MemberDef { name: "KmsRequestId", shape: "KmsRequestIdType", required: false }] };
-static S_KEY_LAST_USAGE_TRACKING_OPERATION: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac"], sensitive: false };
-static S_KEY_LIST: ShapeDef = ShapeDef::List { member: "KeyListEntry", min: None, max: None };
-static S_KEY_LIST_ENTRY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyArn", shape: "ArnType", required: false }] };
-static S_KEY_MANAGER_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["AWS", "CUSTOMER"], sensitive: false };
-static S_KEY_MATERIAL_DESCRIPTION_TYPE: ShapeDef = ShapeDef::String { min: Some(0), max: Some(256), pattern: Some("^[a-zA-Z0-9:/_\\s.-]+$"), enum_values: &[], sensitive: false };
-static S_KEY_MATERIAL_STATE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["NON_CURRENT", "CURRENT", "PENDING_ROTATION", "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"], sensitive: false };
-static S_KEY_METADATA: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AWSAccountId", shape: "AWSAccountIdType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Arn", shape: "ArnType", required: false }, MemberDef { name: "CreationDate", shape: "DateType", required: false }, MemberDef { name: "Enabled", shape: "BooleanType", required: false }, MemberDef { name: "Description", shape: "DescriptionType", required: false }, MemberDef { name: "KeyUsage", shape: "KeyUsageType", required: false }, MemberDef { name: "KeyState", shape: "KeyState", required: false }, MemberDef { name: "DeletionDate", shape: "DateType", required: false }, MemberDef { name: "ValidTo", shape: "DateType", required: false }, MemberDef { name: "Origin", shape: "OriginType", required: false }, MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: false }, MemberDef { name: "CloudHsmClusterId", shape: "CloudHsmClusterIdType", required: false }, MemberDef { name: "ExpirationModel", shape: "ExpirationModelType", required: false }, MemberDef { name: "KeyManager", shape: "KeyManagerType", required: false }, MemberDef { name: "CustomerMasterKeySpec", shape: "CustomerMasterKeySpec", required: false }, MemberDef { name: "KeySpec", shape: "KeySpec", required: false }, MemberDef { name: "EncryptionAlgorithms", shape: "EncryptionAlgorithmSpecList", required: false }, MemberDef { name: "SigningAlgorithms", shape: "SigningAlgorithmSpecList", required: false }, MemberDef { name: "KeyAgreementAlgorithms", shape: "KeyAgreementAlgorithmSpecList", required: false }, MemberDef { name: "MultiRegion", shape: "NullableBooleanType", required: false }, MemberDef { name: "MultiRegionConfiguration", shape: "MultiRegionConfiguration", required: false }, MemberDef { name: "PendingDeletionWindowInDays", shape: "PendingWindowInDaysType", required: false }, MemberDef { name: "MacAlgorithms", shape: "MacAlgorithmSpecList", required: false }, MemberDef { name: "XksKeyConfiguration", shape: "XksKeyConfigurationType", required: false }, MemberDef { name: "CurrentKeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_KEY_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"], sensitive: false };
-static S_KEY_STATE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["Creating", "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Unavailable", "Updating"], sensitive: false };
-static S_KEY_STORE_PASSWORD_TYPE: ShapeDef = ShapeDef::String { min: Some(7), max: Some(32), pattern: None, enum_values: &[], sensitive: true };
-static S_KEY_UNAVAILABLE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_KEY_USAGE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"], sensitive: false };
-static S_KMS_REQUEST_ID_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &[], sensitive: false };
-static S_LIMIT_EXCEEDED_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_LIMIT_TYPE: ShapeDef = ShapeDef::Integer { min: Some(1), max: Some(1000) };
-static S_LIST_ALIASES_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_LIST_ALIASES_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Aliases", shape: "AliasList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_GRANTS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "GrantId", shape: "GrantIdType", required: false }, MemberDef { name: "GranteePrincipal", shape: "PrincipalIdType", required: false }] };
-static S_LIST_GRANTS_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Grants", shape: "GrantList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_KEY_POLICIES_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_LIST_KEY_POLICIES_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "PolicyNames", shape: "PolicyNameList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_KEY_ROTATIONS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "IncludeKeyMaterial", shape: "IncludeKeyMaterial", required: false }, MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_LIST_KEY_ROTATIONS_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Rotations", shape: "RotationsList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_KEYS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_LIST_KEYS_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Keys", shape: "KeyList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_RESOURCE_TAGS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }] };
-static S_LIST_RESOURCE_TAGS_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Tags", shape: "TagList", required: false }, MemberDef { name: "NextMarker", shape: "MarkerType", required: false }, MemberDef { name: "Truncated", shape: "BooleanType", required: false }] };
-static S_LIST_RETIRABLE_GRANTS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Limit", shape: "LimitType", required: false }, MemberDef { name: "Marker", shape: "MarkerType", required: false }, MemberDef { name: "RetiringPrincipal", shape: "PrincipalIdType", required: true }] };
-static S_MAC_ALGORITHM_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"], sensitive: false };
-static S_MAC_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List { member: "MacAlgorithmSpec", min: None, max: None };
-static S_MALFORMED_POLICY_DOCUMENT_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_MARKER_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(1024), pattern: Some("[\\u0020-\\u00FF]*"), enum_values: &[], sensitive: false };
-static S_MESSAGE_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RAW", "DIGEST", "EXTERNAL_MU"], sensitive: false };
-static S_MULTI_REGION_CONFIGURATION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "MultiRegionKeyType", shape: "MultiRegionKeyType", required: false }, MemberDef { name: "PrimaryKey", shape: "MultiRegionKey", required: false }, MemberDef { name: "ReplicaKeys", shape: "MultiRegionKeyList", required: false }] };
-static S_MULTI_REGION_KEY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Arn", shape: "ArnType", required: false }, MemberDef { name: "Region", shape: "RegionType", required: false }] };
-static S_MULTI_REGION_KEY_LIST: ShapeDef = ShapeDef::List { member: "MultiRegionKey", min: None, max: None };
-static S_MULTI_REGION_KEY_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["PRIMARY", "REPLICA"], sensitive: false };
-static S_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
+static S_DRY_RUN_MODIFIER_LIST: ShapeDef = ShapeDef::List {
+    member: "DryRunModifierType",
+    min: None,
+    max: None,
+};
+static S_DRY_RUN_MODIFIER_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["IGNORE_CIPHERTEXT"],
+    sensitive: false,
+};
+static S_DRY_RUN_OPERATION_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_ENABLE_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_ENABLE_KEY_ROTATION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "RotationPeriodInDays",
+            shape: "RotationPeriodInDaysType",
+            required: false,
+        },
+    ],
+};
+static S_ENCRYPT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Plaintext",
+            shape: "PlaintextType",
+            required: true,
+        },
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_ENCRYPT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+    ],
+};
+static S_ENCRYPTION_ALGORITHM_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "SYMMETRIC_DEFAULT",
+        "RSAES_OAEP_SHA_1",
+        "RSAES_OAEP_SHA_256",
+        "SM2PKE",
+    ],
+    sensitive: false,
+};
+static S_ENCRYPTION_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List {
+    member: "EncryptionAlgorithmSpec",
+    min: None,
+    max: None,
+};
+static S_ENCRYPTION_CONTEXT_KEY: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ENCRYPTION_CONTEXT_TYPE: ShapeDef = ShapeDef::Map {
+    key: "EncryptionContextKey",
+    value: "EncryptionContextValue",
+    min: None,
+    max: None,
+};
+static S_ENCRYPTION_CONTEXT_VALUE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_ERROR_MESSAGE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_EXPIRATION_MODEL_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"],
+    sensitive: false,
+};
+static S_EXPIRED_IMPORT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_GENERATE_DATA_KEY_PAIR_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyPairSpec",
+            shape: "DataKeyPairSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "Recipient",
+            shape: "RecipientInfo",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_PAIR_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "PrivateKeyCiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "PrivateKeyPlaintext",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "PublicKey",
+            shape: "PublicKeyType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyPairSpec",
+            shape: "DataKeyPairSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "CiphertextForRecipient",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyPairSpec",
+            shape: "DataKeyPairSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "PrivateKeyCiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "PublicKey",
+            shape: "PublicKeyType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyPairSpec",
+            shape: "DataKeyPairSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "NumberOfBytes",
+            shape: "NumberOfBytesType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeySpec",
+            shape: "DataKeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "Recipient",
+            shape: "RecipientInfo",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "Plaintext",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "CiphertextForRecipient",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "EncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeySpec",
+            shape: "DataKeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "NumberOfBytes",
+            shape: "NumberOfBytesType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_MAC_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Message",
+            shape: "PlaintextType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "MacAlgorithm",
+            shape: "MacAlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_MAC_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Mac",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "MacAlgorithm",
+            shape: "MacAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_RANDOM_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "NumberOfBytes",
+            shape: "NumberOfBytesType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Recipient",
+            shape: "RecipientInfo",
+            required: false,
+        },
+    ],
+};
+static S_GENERATE_RANDOM_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Plaintext",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "CiphertextForRecipient",
+            shape: "CiphertextType",
+            required: false,
+        },
+    ],
+};
+static S_GET_KEY_LAST_USAGE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_GET_KEY_LAST_USAGE_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyLastUsage",
+            shape: "KeyLastUsageData",
+            required: false,
+        },
+        MemberDef {
+            name: "TrackingStartDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyCreationDate",
+            shape: "DateType",
+            required: false,
+        },
+    ],
+};
+static S_GET_KEY_POLICY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "PolicyName",
+            shape: "PolicyNameType",
+            required: false,
+        },
+    ],
+};
+static S_GET_KEY_POLICY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Policy",
+            shape: "PolicyType",
+            required: false,
+        },
+        MemberDef {
+            name: "PolicyName",
+            shape: "PolicyNameType",
+            required: false,
+        },
+    ],
+};
+static S_GET_KEY_ROTATION_STATUS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_GET_KEY_ROTATION_STATUS_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyRotationEnabled",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "RotationPeriodInDays",
+            shape: "RotationPeriodInDaysType",
+            required: false,
+        },
+        MemberDef {
+            name: "NextRotationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "OnDemandRotationStartDate",
+            shape: "DateType",
+            required: false,
+        },
+    ],
+};
+static S_GET_PARAMETERS_FOR_IMPORT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "WrappingAlgorithm",
+            shape: "AlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "WrappingKeySpec",
+            shape: "WrappingKeySpec",
+            required: true,
+        },
+    ],
+};
+static S_GET_PARAMETERS_FOR_IMPORT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "ImportToken",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "PublicKey",
+            shape: "PlaintextType",
+            required: false,
+        },
+        MemberDef {
+            name: "ParametersValidTo",
+            shape: "DateType",
+            required: false,
+        },
+    ],
+};
+static S_GET_PUBLIC_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+    ],
+};
+static S_GET_PUBLIC_KEY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "PublicKey",
+            shape: "PublicKeyType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomerMasterKeySpec",
+            shape: "CustomerMasterKeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeySpec",
+            shape: "KeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyUsage",
+            shape: "KeyUsageType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithms",
+            shape: "EncryptionAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "SigningAlgorithms",
+            shape: "SigningAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyAgreementAlgorithms",
+            shape: "KeyAgreementAlgorithmSpecList",
+            required: false,
+        },
+    ],
+};
+static S_GRANT_CONSTRAINTS: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "EncryptionContextSubset",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionContextEquals",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+    ],
+};
+static S_GRANT_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(128),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_GRANT_LIST: ShapeDef = ShapeDef::List {
+    member: "GrantListEntry",
+    min: None,
+    max: None,
+};
+static S_GRANT_LIST_ENTRY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantId",
+            shape: "GrantIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Name",
+            shape: "GrantNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "CreationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "GranteePrincipal",
+            shape: "PrincipalIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "RetiringPrincipal",
+            shape: "PrincipalIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "IssuingAccount",
+            shape: "PrincipalIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Operations",
+            shape: "GrantOperationList",
+            required: false,
+        },
+        MemberDef {
+            name: "Constraints",
+            shape: "GrantConstraints",
+            required: false,
+        },
+    ],
+};
+static S_GRANT_NAME_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some("^[a-zA-Z0-9:/_-]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_GRANT_OPERATION: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "Sign",
+        "Verify",
+        "GetPublicKey",
+        "CreateGrant",
+        "RetireGrant",
+        "DescribeKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateMac",
+        "VerifyMac",
+        "DeriveSharedSecret",
+    ],
+    sensitive: false,
+};
+static S_GRANT_OPERATION_LIST: ShapeDef = ShapeDef::List {
+    member: "GrantOperation",
+    min: None,
+    max: None,
+};
+static S_GRANT_TOKEN_LIST: ShapeDef = ShapeDef::List {
+    member: "GrantTokenType",
+    min: Some(0),
+    max: Some(10),
+};
+static S_GRANT_TOKEN_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(8192),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_IMPORT_KEY_MATERIAL_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "ImportToken",
+            shape: "CiphertextType",
+            required: true,
+        },
+        MemberDef {
+            name: "EncryptedKeyMaterial",
+            shape: "CiphertextType",
+            required: true,
+        },
+        MemberDef {
+            name: "ValidTo",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "ExpirationModel",
+            shape: "ExpirationModelType",
+            required: false,
+        },
+        MemberDef {
+            name: "ImportType",
+            shape: "ImportType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialDescription",
+            shape: "KeyMaterialDescriptionType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_IMPORT_KEY_MATERIAL_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_IMPORT_STATE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["IMPORTED", "PENDING_IMPORT"],
+    sensitive: false,
+};
+static S_IMPORT_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"],
+    sensitive: false,
+};
+static S_INCLUDE_KEY_MATERIAL: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
+    sensitive: false,
+};
+static S_INCORRECT_KEY_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INCORRECT_KEY_MATERIAL_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INCORRECT_TRUST_ANCHOR_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_ALIAS_NAME_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_ARN_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_CIPHERTEXT_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_GRANT_ID_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_GRANT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_IMPORT_TOKEN_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_KEY_USAGE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_INVALID_MARKER_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KMS_INTERNAL_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KMS_INVALID_MAC_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KMS_INVALID_SIGNATURE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KMS_INVALID_STATE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KEY_AGREEMENT_ALGORITHM_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["ECDH"],
+    sensitive: false,
+};
+static S_KEY_AGREEMENT_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List {
+    member: "KeyAgreementAlgorithmSpec",
+    min: None,
+    max: None,
+};
+static S_KEY_ENCRYPTION_MECHANISM: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["RSAES_OAEP_SHA_256"],
+    sensitive: false,
+};
+static S_KEY_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(2048),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_KEY_LAST_USAGE_DATA: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Operation",
+            shape: "KeyLastUsageTrackingOperation",
+            required: false,
+        },
+        MemberDef {
+            name: "Timestamp",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "CloudTrailEventId",
+            shape: "CloudTrailEventIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KmsRequestId",
+            shape: "KmsRequestIdType",
+            required: false,
+        },
+    ],
+};
+static S_KEY_LAST_USAGE_TRACKING_OPERATION: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "Decrypt",
+        "DeriveSharedSecret",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateMac",
+        "ReEncrypt",
+        "Sign",
+        "Verify",
+        "VerifyMac",
+    ],
+    sensitive: false,
+};
+static S_KEY_LIST: ShapeDef = ShapeDef::List {
+    member: "KeyListEntry",
+    min: None,
+    max: None,
+};
+static S_KEY_LIST_ENTRY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyArn",
+            shape: "ArnType",
+            required: false,
+        },
+    ],
+};
+static S_KEY_MANAGER_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AWS", "CUSTOMER"],
+    sensitive: false,
+};
+static S_KEY_MATERIAL_DESCRIPTION_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(0),
+    max: Some(256),
+    pattern: Some("^[a-zA-Z0-9:/_\\s.-]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_KEY_MATERIAL_STATE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "NON_CURRENT",
+        "CURRENT",
+        "PENDING_ROTATION",
+        "PENDING_MULTI_REGION_IMPORT_AND_ROTATION",
+    ],
+    sensitive: false,
+};
+static S_KEY_METADATA: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "AWSAccountId",
+            shape: "AWSAccountIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Arn",
+            shape: "ArnType",
+            required: false,
+        },
+        MemberDef {
+            name: "CreationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "Enabled",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "Description",
+            shape: "DescriptionType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyUsage",
+            shape: "KeyUsageType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyState",
+            shape: "KeyState",
+            required: false,
+        },
+        MemberDef {
+            name: "DeletionDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "ValidTo",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "Origin",
+            shape: "OriginType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "CloudHsmClusterId",
+            shape: "CloudHsmClusterIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "ExpirationModel",
+            shape: "ExpirationModelType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyManager",
+            shape: "KeyManagerType",
+            required: false,
+        },
+        MemberDef {
+            name: "CustomerMasterKeySpec",
+            shape: "CustomerMasterKeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "KeySpec",
+            shape: "KeySpec",
+            required: false,
+        },
+        MemberDef {
+            name: "EncryptionAlgorithms",
+            shape: "EncryptionAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "SigningAlgorithms",
+            shape: "SigningAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyAgreementAlgorithms",
+            shape: "KeyAgreementAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "MultiRegion",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "MultiRegionConfiguration",
+            shape: "MultiRegionConfiguration",
+            required: false,
+        },
+        MemberDef {
+            name: "PendingDeletionWindowInDays",
+            shape: "PendingWindowInDaysType",
+            required: false,
+        },
+        MemberDef {
+            name: "MacAlgorithms",
+            shape: "MacAlgorithmSpecList",
+            required: false,
+        },
+        MemberDef {
+            name: "XksKeyConfiguration",
+            shape: "XksKeyConfigurationType",
+            required: false,
+        },
+        MemberDef {
+            name: "CurrentKeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_KEY_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT",
+        "HMAC_224",
+        "HMAC_256",
+        "HMAC_384",
+        "HMAC_512",
+        "SM2",
+        "ML_DSA_44",
+        "ML_DSA_65",
+        "ML_DSA_87",
+        "ECC_NIST_EDWARDS25519",
+    ],
+    sensitive: false,
+};
+static S_KEY_STATE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "Creating",
+        "Enabled",
+        "Disabled",
+        "PendingDeletion",
+        "PendingImport",
+        "PendingReplicaDeletion",
+        "Unavailable",
+        "Updating",
+    ],
+    sensitive: false,
+};
+static S_KEY_STORE_PASSWORD_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(7),
+    max: Some(32),
+    pattern: None,
+    enum_values: &[],
+    sensitive: true,
+};
+static S_KEY_UNAVAILABLE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_KEY_USAGE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "SIGN_VERIFY",
+        "ENCRYPT_DECRYPT",
+        "GENERATE_VERIFY_MAC",
+        "KEY_AGREEMENT",
+    ],
+    sensitive: false,
+};
+static S_KMS_REQUEST_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_LIMIT_EXCEEDED_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_LIMIT_TYPE: ShapeDef = ShapeDef::Integer {
+    min: Some(1),
+    max: Some(1000),
+};
+static S_LIST_ALIASES_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_ALIASES_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Aliases",
+            shape: "AliasList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_GRANTS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantId",
+            shape: "GrantIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "GranteePrincipal",
+            shape: "PrincipalIdType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_GRANTS_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Grants",
+            shape: "GrantList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEY_POLICIES_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEY_POLICIES_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "PolicyNames",
+            shape: "PolicyNameList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEY_ROTATIONS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "IncludeKeyMaterial",
+            shape: "IncludeKeyMaterial",
+            required: false,
+        },
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEY_ROTATIONS_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Rotations",
+            shape: "RotationsList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEYS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_KEYS_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Keys",
+            shape: "KeyList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_RESOURCE_TAGS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_RESOURCE_TAGS_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Tags",
+            shape: "TagList",
+            required: false,
+        },
+        MemberDef {
+            name: "NextMarker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "Truncated",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_LIST_RETIRABLE_GRANTS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Limit",
+            shape: "LimitType",
+            required: false,
+        },
+        MemberDef {
+            name: "Marker",
+            shape: "MarkerType",
+            required: false,
+        },
+        MemberDef {
+            name: "RetiringPrincipal",
+            shape: "PrincipalIdType",
+            required: true,
+        },
+    ],
+};
+static S_MAC_ALGORITHM_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "HMAC_SHA_224",
+        "HMAC_SHA_256",
+        "HMAC_SHA_384",
+        "HMAC_SHA_512",
+    ],
+    sensitive: false,
+};
+static S_MAC_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List {
+    member: "MacAlgorithmSpec",
+    min: None,
+    max: None,
+};
+static S_MALFORMED_POLICY_DOCUMENT_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_MARKER_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some("[\\u0020-\\u00FF]*"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_MESSAGE_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["RAW", "DIGEST", "EXTERNAL_MU"],
+    sensitive: false,
+};
+static S_MULTI_REGION_CONFIGURATION: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "MultiRegionKeyType",
+            shape: "MultiRegionKeyType",
+            required: false,
+        },
+        MemberDef {
+            name: "PrimaryKey",
+            shape: "MultiRegionKey",
+            required: false,
+        },
+        MemberDef {
+            name: "ReplicaKeys",
+            shape: "MultiRegionKeyList",
+            required: false,
+        },
+    ],
+};
+static S_MULTI_REGION_KEY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Arn",
+            shape: "ArnType",
+            required: false,
+        },
+        MemberDef {
+            name: "Region",
+            shape: "RegionType",
+            required: false,
+        },
+    ],
+};
+static S_MULTI_REGION_KEY_LIST: ShapeDef = ShapeDef::List {
+    member: "MultiRegionKey",
+    min: None,
+    max: None,
+};
+static S_MULTI_REGION_KEY_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["PRIMARY", "REPLICA"],
+    sensitive: false,
+};
+static S_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
 static S_NULLABLE_BOOLEAN_TYPE: ShapeDef = ShapeDef::Boolean;
-static S_NUMBER_OF_BYTES_TYPE: ShapeDef = ShapeDef::Integer { min: Some(1), max: Some(1024) };
-static S_ORIGIN_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"], sensitive: false };
-static S_PENDING_WINDOW_IN_DAYS_TYPE: ShapeDef = ShapeDef::Integer { min: Some(1), max: Some(365) };
-static S_PLAINTEXT_TYPE: ShapeDef = ShapeDef::Blob { min: Some(1), max: Some(4096), sensitive: true };
-static S_POLICY_NAME_LIST: ShapeDef = ShapeDef::List { member: "PolicyNameType", min: None, max: None };
-static S_POLICY_NAME_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(128), pattern: Some("[\\w]+"), enum_values: &[], sensitive: false };
-static S_POLICY_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(131072), pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"), enum_values: &[], sensitive: false };
-static S_PRINCIPAL_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(256), pattern: Some("^[\\w+=,.@:/-]+$"), enum_values: &[], sensitive: false };
-static S_PUBLIC_KEY_TYPE: ShapeDef = ShapeDef::Blob { min: Some(1), max: Some(8192), sensitive: false };
-static S_PUT_KEY_POLICY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "PolicyName", shape: "PolicyNameType", required: false }, MemberDef { name: "Policy", shape: "PolicyType", required: true }, MemberDef { name: "BypassPolicyLockoutSafetyCheck", shape: "BooleanType", required: false }] };
-static S_RE_ENCRYPT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "SourceEncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "SourceKeyId", shape: "KeyIdType", required: false }, MemberDef { name: "DestinationKeyId", shape: "KeyIdType", required: true }, MemberDef { name: "DestinationEncryptionContext", shape: "EncryptionContextType", required: false }, MemberDef { name: "SourceEncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "DestinationEncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }, MemberDef { name: "DryRunModifiers", shape: "DryRunModifierList", required: false }] };
-static S_RE_ENCRYPT_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CiphertextBlob", shape: "CiphertextType", required: false }, MemberDef { name: "SourceKeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "SourceEncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "DestinationEncryptionAlgorithm", shape: "EncryptionAlgorithmSpec", required: false }, MemberDef { name: "SourceKeyMaterialId", shape: "BackingKeyIdType", required: false }, MemberDef { name: "DestinationKeyMaterialId", shape: "BackingKeyIdType", required: false }] };
-static S_RECIPIENT_INFO: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyEncryptionAlgorithm", shape: "KeyEncryptionMechanism", required: false }, MemberDef { name: "AttestationDocument", shape: "AttestationDocumentType", required: false }] };
-static S_REGION_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(32), pattern: Some("^([a-z]+-){2,3}\\d+$"), enum_values: &[], sensitive: false };
-static S_REPLICATE_KEY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "ReplicaRegion", shape: "RegionType", required: true }, MemberDef { name: "Policy", shape: "PolicyType", required: false }, MemberDef { name: "BypassPolicyLockoutSafetyCheck", shape: "BooleanType", required: false }, MemberDef { name: "Description", shape: "DescriptionType", required: false }, MemberDef { name: "Tags", shape: "TagList", required: false }] };
-static S_REPLICATE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "ReplicaKeyMetadata", shape: "KeyMetadata", required: false }, MemberDef { name: "ReplicaPolicy", shape: "PolicyType", required: false }, MemberDef { name: "ReplicaTags", shape: "TagList", required: false }] };
-static S_RETIRE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "GrantToken", shape: "GrantTokenType", required: false }, MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "GrantId", shape: "GrantIdType", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_REVOKE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "GrantId", shape: "GrantIdType", required: true }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_ROTATE_KEY_ON_DEMAND_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }] };
-static S_ROTATE_KEY_ON_DEMAND_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }] };
-static S_ROTATION_PERIOD_IN_DAYS_TYPE: ShapeDef = ShapeDef::Integer { min: Some(90), max: Some(2560) };
-static S_ROTATION_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["AUTOMATIC", "ON_DEMAND"], sensitive: false };
-static S_ROTATIONS_LIST: ShapeDef = ShapeDef::List { member: "RotationsListEntry", min: None, max: None };
-static S_ROTATIONS_LIST_ENTRY: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "KeyMaterialId", shape: "BackingKeyIdType", required: false }, MemberDef { name: "KeyMaterialDescription", shape: "KeyMaterialDescriptionType", required: false }, MemberDef { name: "ImportState", shape: "ImportState", required: false }, MemberDef { name: "KeyMaterialState", shape: "KeyMaterialState", required: false }, MemberDef { name: "ExpirationModel", shape: "ExpirationModelType", required: false }, MemberDef { name: "ValidTo", shape: "DateType", required: false }, MemberDef { name: "RotationDate", shape: "DateType", required: false }, MemberDef { name: "RotationType", shape: "RotationType", required: false }] };
-static S_SCHEDULE_KEY_DELETION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "PendingWindowInDays", shape: "PendingWindowInDaysType", required: false }] };
-static S_SCHEDULE_KEY_DELETION_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "DeletionDate", shape: "DateType", required: false }, MemberDef { name: "KeyState", shape: "KeyState", required: false }, MemberDef { name: "PendingWindowInDays", shape: "PendingWindowInDaysType", required: false }] };
-static S_SIGN_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Message", shape: "PlaintextType", required: true }, MemberDef { name: "MessageType", shape: "MessageType", required: false }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "SigningAlgorithm", shape: "SigningAlgorithmSpec", required: true }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_SIGN_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "Signature", shape: "CiphertextType", required: false }, MemberDef { name: "SigningAlgorithm", shape: "SigningAlgorithmSpec", required: false }] };
-static S_SIGNING_ALGORITHM_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512", "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512", "ED25519_PH_SHA_512"], sensitive: false };
-static S_SIGNING_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List { member: "SigningAlgorithmSpec", min: None, max: None };
-static S_TAG: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "TagKey", shape: "TagKeyType", required: true }, MemberDef { name: "TagValue", shape: "TagValueType", required: true }] };
-static S_TAG_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_TAG_KEY_LIST: ShapeDef = ShapeDef::List { member: "TagKeyType", min: None, max: None };
-static S_TAG_KEY_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(128), pattern: None, enum_values: &[], sensitive: false };
-static S_TAG_LIST: ShapeDef = ShapeDef::List { member: "Tag", min: None, max: None };
-static S_TAG_RESOURCE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Tags", shape: "TagList", required: true }] };
-static S_TAG_VALUE_TYPE: ShapeDef = ShapeDef::String { min: Some(0), max: Some(256), pattern: None, enum_values: &[], sensitive: false };
-static S_TRUST_ANCHOR_CERTIFICATE_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(5000), pattern: None, enum_values: &[], sensitive: false };
-static S_UNSUPPORTED_OPERATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_UNTAG_RESOURCE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "TagKeys", shape: "TagKeyList", required: true }] };
-static S_UPDATE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AliasName", shape: "AliasNameType", required: true }, MemberDef { name: "TargetKeyId", shape: "KeyIdType", required: true }] };
-static S_UPDATE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "CustomKeyStoreId", shape: "CustomKeyStoreIdType", required: true }, MemberDef { name: "NewCustomKeyStoreName", shape: "CustomKeyStoreNameType", required: false }, MemberDef { name: "KeyStorePassword", shape: "KeyStorePasswordType", required: false }, MemberDef { name: "CloudHsmClusterId", shape: "CloudHsmClusterIdType", required: false }, MemberDef { name: "XksProxyUriEndpoint", shape: "XksProxyUriEndpointType", required: false }, MemberDef { name: "XksProxyUriPath", shape: "XksProxyUriPathType", required: false }, MemberDef { name: "XksProxyVpcEndpointServiceName", shape: "XksProxyVpcEndpointServiceNameType", required: false }, MemberDef { name: "XksProxyVpcEndpointServiceOwner", shape: "AccountIdType", required: false }, MemberDef { name: "XksProxyAuthenticationCredential", shape: "XksProxyAuthenticationCredentialType", required: false }, MemberDef { name: "XksProxyConnectivity", shape: "XksProxyConnectivityType", required: false }] };
+static S_NUMBER_OF_BYTES_TYPE: ShapeDef = ShapeDef::Integer {
+    min: Some(1),
+    max: Some(1024),
+};
+static S_ORIGIN_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
+    sensitive: false,
+};
+static S_PENDING_WINDOW_IN_DAYS_TYPE: ShapeDef = ShapeDef::Integer {
+    min: Some(1),
+    max: Some(365),
+};
+static S_PLAINTEXT_TYPE: ShapeDef = ShapeDef::Blob {
+    min: Some(1),
+    max: Some(4096),
+    sensitive: true,
+};
+static S_POLICY_NAME_LIST: ShapeDef = ShapeDef::List {
+    member: "PolicyNameType",
+    min: None,
+    max: None,
+};
+static S_POLICY_NAME_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some("[\\w]+"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_POLICY_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(131072),
+    pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_PRINCIPAL_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some("^[\\w+=,.@:/-]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_PUBLIC_KEY_TYPE: ShapeDef = ShapeDef::Blob {
+    min: Some(1),
+    max: Some(8192),
+    sensitive: false,
+};
+static S_PUT_KEY_POLICY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "PolicyName",
+            shape: "PolicyNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "Policy",
+            shape: "PolicyType",
+            required: true,
+        },
+        MemberDef {
+            name: "BypassPolicyLockoutSafetyCheck",
+            shape: "BooleanType",
+            required: false,
+        },
+    ],
+};
+static S_RE_ENCRYPT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceEncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceKeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "DestinationKeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "DestinationEncryptionContext",
+            shape: "EncryptionContextType",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceEncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "DestinationEncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRunModifiers",
+            shape: "DryRunModifierList",
+            required: false,
+        },
+    ],
+};
+static S_RE_ENCRYPT_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CiphertextBlob",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceKeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceEncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "DestinationEncryptionAlgorithm",
+            shape: "EncryptionAlgorithmSpec",
+            required: false,
+        },
+        MemberDef {
+            name: "SourceKeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "DestinationKeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+    ],
+};
+static S_RECIPIENT_INFO: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyEncryptionAlgorithm",
+            shape: "KeyEncryptionMechanism",
+            required: false,
+        },
+        MemberDef {
+            name: "AttestationDocument",
+            shape: "AttestationDocumentType",
+            required: false,
+        },
+    ],
+};
+static S_REGION_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(32),
+    pattern: Some("^([a-z]+-){2,3}\\d+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_REPLICATE_KEY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "ReplicaRegion",
+            shape: "RegionType",
+            required: true,
+        },
+        MemberDef {
+            name: "Policy",
+            shape: "PolicyType",
+            required: false,
+        },
+        MemberDef {
+            name: "BypassPolicyLockoutSafetyCheck",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "Description",
+            shape: "DescriptionType",
+            required: false,
+        },
+        MemberDef {
+            name: "Tags",
+            shape: "TagList",
+            required: false,
+        },
+    ],
+};
+static S_REPLICATE_KEY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "ReplicaKeyMetadata",
+            shape: "KeyMetadata",
+            required: false,
+        },
+        MemberDef {
+            name: "ReplicaPolicy",
+            shape: "PolicyType",
+            required: false,
+        },
+        MemberDef {
+            name: "ReplicaTags",
+            shape: "TagList",
+            required: false,
+        },
+    ],
+};
+static S_RETIRE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "GrantToken",
+            shape: "GrantTokenType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantId",
+            shape: "GrantIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_REVOKE_GRANT_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantId",
+            shape: "GrantIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_ROTATE_KEY_ON_DEMAND_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: true,
+    }],
+};
+static S_ROTATE_KEY_ON_DEMAND_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "KeyId",
+        shape: "KeyIdType",
+        required: false,
+    }],
+};
+static S_ROTATION_PERIOD_IN_DAYS_TYPE: ShapeDef = ShapeDef::Integer {
+    min: Some(90),
+    max: Some(2560),
+};
+static S_ROTATION_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["AUTOMATIC", "ON_DEMAND"],
+    sensitive: false,
+};
+static S_ROTATIONS_LIST: ShapeDef = ShapeDef::List {
+    member: "RotationsListEntry",
+    min: None,
+    max: None,
+};
+static S_ROTATIONS_LIST_ENTRY: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialId",
+            shape: "BackingKeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialDescription",
+            shape: "KeyMaterialDescriptionType",
+            required: false,
+        },
+        MemberDef {
+            name: "ImportState",
+            shape: "ImportState",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyMaterialState",
+            shape: "KeyMaterialState",
+            required: false,
+        },
+        MemberDef {
+            name: "ExpirationModel",
+            shape: "ExpirationModelType",
+            required: false,
+        },
+        MemberDef {
+            name: "ValidTo",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "RotationDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "RotationType",
+            shape: "RotationType",
+            required: false,
+        },
+    ],
+};
+static S_SCHEDULE_KEY_DELETION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "PendingWindowInDays",
+            shape: "PendingWindowInDaysType",
+            required: false,
+        },
+    ],
+};
+static S_SCHEDULE_KEY_DELETION_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "DeletionDate",
+            shape: "DateType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyState",
+            shape: "KeyState",
+            required: false,
+        },
+        MemberDef {
+            name: "PendingWindowInDays",
+            shape: "PendingWindowInDaysType",
+            required: false,
+        },
+    ],
+};
+static S_SIGN_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Message",
+            shape: "PlaintextType",
+            required: true,
+        },
+        MemberDef {
+            name: "MessageType",
+            shape: "MessageType",
+            required: false,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "SigningAlgorithm",
+            shape: "SigningAlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_SIGN_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "Signature",
+            shape: "CiphertextType",
+            required: false,
+        },
+        MemberDef {
+            name: "SigningAlgorithm",
+            shape: "SigningAlgorithmSpec",
+            required: false,
+        },
+    ],
+};
+static S_SIGNING_ALGORITHM_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &[
+        "RSASSA_PSS_SHA_256",
+        "RSASSA_PSS_SHA_384",
+        "RSASSA_PSS_SHA_512",
+        "RSASSA_PKCS1_V1_5_SHA_256",
+        "RSASSA_PKCS1_V1_5_SHA_384",
+        "RSASSA_PKCS1_V1_5_SHA_512",
+        "ECDSA_SHA_256",
+        "ECDSA_SHA_384",
+        "ECDSA_SHA_512",
+        "SM2DSA",
+        "ML_DSA_SHAKE_256",
+        "ED25519_SHA_512",
+        "ED25519_PH_SHA_512",
+    ],
+    sensitive: false,
+};
+static S_SIGNING_ALGORITHM_SPEC_LIST: ShapeDef = ShapeDef::List {
+    member: "SigningAlgorithmSpec",
+    min: None,
+    max: None,
+};
+static S_TAG: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "TagKey",
+            shape: "TagKeyType",
+            required: true,
+        },
+        MemberDef {
+            name: "TagValue",
+            shape: "TagValueType",
+            required: true,
+        },
+    ],
+};
+static S_TAG_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_TAG_KEY_LIST: ShapeDef = ShapeDef::List {
+    member: "TagKeyType",
+    min: None,
+    max: None,
+};
+static S_TAG_KEY_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(128),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_TAG_LIST: ShapeDef = ShapeDef::List {
+    member: "Tag",
+    min: None,
+    max: None,
+};
+static S_TAG_RESOURCE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Tags",
+            shape: "TagList",
+            required: true,
+        },
+    ],
+};
+static S_TAG_VALUE_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(0),
+    max: Some(256),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_TRUST_ANCHOR_CERTIFICATE_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(5000),
+    pattern: None,
+    enum_values: &[],
+    sensitive: false,
+};
+static S_UNSUPPORTED_OPERATION_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_UNTAG_RESOURCE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "TagKeys",
+            shape: "TagKeyList",
+            required: true,
+        },
+    ],
+};
+static S_UPDATE_ALIAS_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "AliasName",
+            shape: "AliasNameType",
+            required: true,
+        },
+        MemberDef {
+            name: "TargetKeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+    ],
+};
+static S_UPDATE_CUSTOM_KEY_STORE_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "CustomKeyStoreId",
+            shape: "CustomKeyStoreIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "NewCustomKeyStoreName",
+            shape: "CustomKeyStoreNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "KeyStorePassword",
+            shape: "KeyStorePasswordType",
+            required: false,
+        },
+        MemberDef {
+            name: "CloudHsmClusterId",
+            shape: "CloudHsmClusterIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyUriEndpoint",
+            shape: "XksProxyUriEndpointType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyUriPath",
+            shape: "XksProxyUriPathType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyVpcEndpointServiceName",
+            shape: "XksProxyVpcEndpointServiceNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyVpcEndpointServiceOwner",
+            shape: "AccountIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyAuthenticationCredential",
+            shape: "XksProxyAuthenticationCredentialType",
+            required: false,
+        },
+        MemberDef {
+            name: "XksProxyConnectivity",
+            shape: "XksProxyConnectivityType",
+            required: false,
+        },
+    ],
+};
 static S_UPDATE_CUSTOM_KEY_STORE_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[] };
-static S_UPDATE_KEY_DESCRIPTION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Description", shape: "DescriptionType", required: true }] };
-static S_UPDATE_PRIMARY_REGION_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "PrimaryRegion", shape: "RegionType", required: true }] };
-static S_VERIFY_MAC_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Message", shape: "PlaintextType", required: true }, MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "MacAlgorithm", shape: "MacAlgorithmSpec", required: true }, MemberDef { name: "Mac", shape: "CiphertextType", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_VERIFY_MAC_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "MacValid", shape: "BooleanType", required: false }, MemberDef { name: "MacAlgorithm", shape: "MacAlgorithmSpec", required: false }] };
-static S_VERIFY_REQUEST: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: true }, MemberDef { name: "Message", shape: "PlaintextType", required: true }, MemberDef { name: "MessageType", shape: "MessageType", required: false }, MemberDef { name: "Signature", shape: "CiphertextType", required: true }, MemberDef { name: "SigningAlgorithm", shape: "SigningAlgorithmSpec", required: true }, MemberDef { name: "GrantTokens", shape: "GrantTokenList", required: false }, MemberDef { name: "DryRun", shape: "NullableBooleanType", required: false }] };
-static S_VERIFY_RESPONSE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "KeyId", shape: "KeyIdType", required: false }, MemberDef { name: "SignatureValid", shape: "BooleanType", required: false }, MemberDef { name: "SigningAlgorithm", shape: "SigningAlgorithmSpec", required: false }] };
-static S_WRAPPING_KEY_SPEC: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"], sensitive: false };
-static S_XKS_KEY_ALREADY_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_KEY_CONFIGURATION_TYPE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Id", shape: "XksKeyIdType", required: false }] };
-static S_XKS_KEY_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(1), max: Some(128), pattern: Some("^[a-zA-Z0-9-_.]+$"), enum_values: &[], sensitive: false };
-static S_XKS_KEY_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_KEY_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_AUTHENTICATION_ACCESS_KEY_ID_TYPE: ShapeDef = ShapeDef::String { min: Some(20), max: Some(30), pattern: Some("^[A-Z2-7]+$"), enum_values: &[], sensitive: true };
-static S_XKS_PROXY_AUTHENTICATION_CREDENTIAL_TYPE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "AccessKeyId", shape: "XksProxyAuthenticationAccessKeyIdType", required: true }, MemberDef { name: "RawSecretAccessKey", shape: "XksProxyAuthenticationRawSecretAccessKeyType", required: true }] };
-static S_XKS_PROXY_AUTHENTICATION_RAW_SECRET_ACCESS_KEY_TYPE: ShapeDef = ShapeDef::String { min: Some(43), max: Some(64), pattern: Some("^[a-zA-Z0-9\\/+=]+$"), enum_values: &[], sensitive: true };
-static S_XKS_PROXY_CONFIGURATION_TYPE: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "Connectivity", shape: "XksProxyConnectivityType", required: false }, MemberDef { name: "AccessKeyId", shape: "XksProxyAuthenticationAccessKeyIdType", required: false }, MemberDef { name: "UriEndpoint", shape: "XksProxyUriEndpointType", required: false }, MemberDef { name: "UriPath", shape: "XksProxyUriPathType", required: false }, MemberDef { name: "VpcEndpointServiceName", shape: "XksProxyVpcEndpointServiceNameType", required: false }, MemberDef { name: "VpcEndpointServiceOwner", shape: "AccountIdType", required: false }] };
-static S_XKS_PROXY_CONNECTIVITY_TYPE: ShapeDef = ShapeDef::String { min: None, max: None, pattern: None, enum_values: &["PUBLIC_ENDPOINT", "VPC_ENDPOINT_SERVICE"], sensitive: false };
-static S_XKS_PROXY_INCORRECT_AUTHENTICATION_CREDENTIAL_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_INVALID_RESPONSE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_URI_ENDPOINT_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_URI_ENDPOINT_TYPE: ShapeDef = ShapeDef::String { min: Some(10), max: Some(128), pattern: Some("^https://[a-zA-Z0-9.-]+$"), enum_values: &[], sensitive: false };
-static S_XKS_PROXY_URI_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_URI_PATH_TYPE: ShapeDef = ShapeDef::String { min: Some(10), max: Some(128), pattern: Some("^(/[a-zA-Z0-9\\/_-]+/kms/xks/v\\d{1,2})$|^(/kms/xks/v\\d{1,2})$"), enum_values: &[], sensitive: false };
-static S_XKS_PROXY_URI_UNREACHABLE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
-static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NAME_TYPE: ShapeDef = ShapeDef::String { min: Some(20), max: Some(64), pattern: Some("^(com|eu)\\.amazonaws\\.vpce\\.([a-z]+-){2,3}\\d+\\.vpce-svc-[0-9a-z]+$"), enum_values: &[], sensitive: false };
-static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure { members: &[MemberDef { name: "message", shape: "ErrorMessageType", required: false }] };
+static S_UPDATE_KEY_DESCRIPTION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Description",
+            shape: "DescriptionType",
+            required: true,
+        },
+    ],
+};
+static S_UPDATE_PRIMARY_REGION_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "PrimaryRegion",
+            shape: "RegionType",
+            required: true,
+        },
+    ],
+};
+static S_VERIFY_MAC_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Message",
+            shape: "PlaintextType",
+            required: true,
+        },
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "MacAlgorithm",
+            shape: "MacAlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "Mac",
+            shape: "CiphertextType",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_VERIFY_MAC_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "MacValid",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "MacAlgorithm",
+            shape: "MacAlgorithmSpec",
+            required: false,
+        },
+    ],
+};
+static S_VERIFY_REQUEST: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "Message",
+            shape: "PlaintextType",
+            required: true,
+        },
+        MemberDef {
+            name: "MessageType",
+            shape: "MessageType",
+            required: false,
+        },
+        MemberDef {
+            name: "Signature",
+            shape: "CiphertextType",
+            required: true,
+        },
+        MemberDef {
+            name: "SigningAlgorithm",
+            shape: "SigningAlgorithmSpec",
+            required: true,
+        },
+        MemberDef {
+            name: "GrantTokens",
+            shape: "GrantTokenList",
+            required: false,
+        },
+        MemberDef {
+            name: "DryRun",
+            shape: "NullableBooleanType",
+            required: false,
+        },
+    ],
+};
+static S_VERIFY_RESPONSE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "KeyId",
+            shape: "KeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "SignatureValid",
+            shape: "BooleanType",
+            required: false,
+        },
+        MemberDef {
+            name: "SigningAlgorithm",
+            shape: "SigningAlgorithmSpec",
+            required: false,
+        },
+    ],
+};
+static S_WRAPPING_KEY_SPEC: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"],
+    sensitive: false,
+};
+static S_XKS_KEY_ALREADY_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_KEY_CONFIGURATION_TYPE: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "Id",
+        shape: "XksKeyIdType",
+        required: false,
+    }],
+};
+static S_XKS_KEY_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some("^[a-zA-Z0-9-_.]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_XKS_KEY_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_KEY_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_AUTHENTICATION_ACCESS_KEY_ID_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(20),
+    max: Some(30),
+    pattern: Some("^[A-Z2-7]+$"),
+    enum_values: &[],
+    sensitive: true,
+};
+static S_XKS_PROXY_AUTHENTICATION_CREDENTIAL_TYPE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "AccessKeyId",
+            shape: "XksProxyAuthenticationAccessKeyIdType",
+            required: true,
+        },
+        MemberDef {
+            name: "RawSecretAccessKey",
+            shape: "XksProxyAuthenticationRawSecretAccessKeyType",
+            required: true,
+        },
+    ],
+};
+static S_XKS_PROXY_AUTHENTICATION_RAW_SECRET_ACCESS_KEY_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(43),
+    max: Some(64),
+    pattern: Some("^[a-zA-Z0-9\\/+=]+$"),
+    enum_values: &[],
+    sensitive: true,
+};
+static S_XKS_PROXY_CONFIGURATION_TYPE: ShapeDef = ShapeDef::Structure {
+    members: &[
+        MemberDef {
+            name: "Connectivity",
+            shape: "XksProxyConnectivityType",
+            required: false,
+        },
+        MemberDef {
+            name: "AccessKeyId",
+            shape: "XksProxyAuthenticationAccessKeyIdType",
+            required: false,
+        },
+        MemberDef {
+            name: "UriEndpoint",
+            shape: "XksProxyUriEndpointType",
+            required: false,
+        },
+        MemberDef {
+            name: "UriPath",
+            shape: "XksProxyUriPathType",
+            required: false,
+        },
+        MemberDef {
+            name: "VpcEndpointServiceName",
+            shape: "XksProxyVpcEndpointServiceNameType",
+            required: false,
+        },
+        MemberDef {
+            name: "VpcEndpointServiceOwner",
+            shape: "AccountIdType",
+            required: false,
+        },
+    ],
+};
+static S_XKS_PROXY_CONNECTIVITY_TYPE: ShapeDef = ShapeDef::String {
+    min: None,
+    max: None,
+    pattern: None,
+    enum_values: &["PUBLIC_ENDPOINT", "VPC_ENDPOINT_SERVICE"],
+    sensitive: false,
+};
+static S_XKS_PROXY_INCORRECT_AUTHENTICATION_CREDENTIAL_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_INVALID_CONFIGURATION_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_INVALID_RESPONSE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_URI_ENDPOINT_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_URI_ENDPOINT_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(10),
+    max: Some(128),
+    pattern: Some("^https://[a-zA-Z0-9.-]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_XKS_PROXY_URI_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_URI_PATH_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(10),
+    max: Some(128),
+    pattern: Some("^(/[a-zA-Z0-9\\/_-]+/kms/xks/v\\d{1,2})$|^(/kms/xks/v\\d{1,2})$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_XKS_PROXY_URI_UNREACHABLE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_IN_USE_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};
+static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION_EXCEPTION: ShapeDef =
+    ShapeDef::Structure {
+        members: &[MemberDef {
+            name: "message",
+            shape: "ErrorMessageType",
+            required: false,
+        }],
+    };
+static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NAME_TYPE: ShapeDef = ShapeDef::String {
+    min: Some(20),
+    max: Some(64),
+    pattern: Some("^(com|eu)\\.amazonaws\\.vpce\\.([a-z]+-){2,3}\\d+\\.vpce-svc-[0-9a-z]+$"),
+    enum_values: &[],
+    sensitive: false,
+};
+static S_XKS_PROXY_VPC_ENDPOINT_SERVICE_NOT_FOUND_EXCEPTION: ShapeDef = ShapeDef::Structure {
+    members: &[MemberDef {
+        name: "message",
+        shape: "ErrorMessageType",
+        required: false,
+    }],
+};

@@ -26,7 +26,14 @@ pub enum AlgorithmSpec {
 
 impl AlgorithmSpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [AlgorithmSpec] = &[Self::RsaesPkcs1V15, Self::RsaesOaepSha1, Self::RsaesOaepSha256, Self::RsaAesKeyWrapSha1, Self::RsaAesKeyWrapSha256, Self::Sm2pke];
+    pub const ALL: &'static [AlgorithmSpec] = &[
+        Self::RsaesPkcs1V15,
+        Self::RsaesOaepSha1,
+        Self::RsaesOaepSha256,
+        Self::RsaAesKeyWrapSha1,
+        Self::RsaAesKeyWrapSha256,
+        Self::Sm2pke,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -67,11 +74,23 @@ pub struct AliasListEntry {
     pub alias_name: Option<String>,
     #[serde(rename = "AliasArn", default, skip_serializing_if = "Option::is_none")]
     pub alias_arn: Option<String>,
-    #[serde(rename = "TargetKeyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TargetKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_key_id: Option<String>,
-    #[serde(rename = "CreationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_date: Option<Timestamp>,
-    #[serde(rename = "LastUpdatedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "LastUpdatedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated_date: Option<Timestamp>,
 }
 
@@ -98,8 +117,7 @@ pub struct ConnectCustomKeyStoreRequest {
 
 /// The `ConnectCustomKeyStoreResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct ConnectCustomKeyStoreResponse {
-}
+pub struct ConnectCustomKeyStoreResponse {}
 
 /// The `ConnectionErrorCodeType` enum of the AWS KMS model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -144,7 +162,26 @@ pub enum ConnectionErrorCodeType {
 
 impl ConnectionErrorCodeType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [ConnectionErrorCodeType] = &[Self::InvalidCredentials, Self::ClusterNotFound, Self::NetworkErrors, Self::InternalError, Self::InsufficientCloudhsmHsms, Self::UserLockedOut, Self::UserNotFound, Self::UserLoggedIn, Self::SubnetNotFound, Self::InsufficientFreeAddressesInSubnet, Self::XksProxyAccessDenied, Self::XksProxyNotReachable, Self::XksVpcEndpointServiceNotFound, Self::XksProxyInvalidResponse, Self::XksProxyInvalidConfiguration, Self::XksVpcEndpointServiceInvalidConfiguration, Self::XksProxyTimedOut, Self::XksProxyInvalidTlsConfiguration];
+    pub const ALL: &'static [ConnectionErrorCodeType] = &[
+        Self::InvalidCredentials,
+        Self::ClusterNotFound,
+        Self::NetworkErrors,
+        Self::InternalError,
+        Self::InsufficientCloudhsmHsms,
+        Self::UserLockedOut,
+        Self::UserNotFound,
+        Self::UserLoggedIn,
+        Self::SubnetNotFound,
+        Self::InsufficientFreeAddressesInSubnet,
+        Self::XksProxyAccessDenied,
+        Self::XksProxyNotReachable,
+        Self::XksVpcEndpointServiceNotFound,
+        Self::XksProxyInvalidResponse,
+        Self::XksProxyInvalidConfiguration,
+        Self::XksVpcEndpointServiceInvalidConfiguration,
+        Self::XksProxyTimedOut,
+        Self::XksProxyInvalidTlsConfiguration,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -164,7 +201,9 @@ impl ConnectionErrorCodeType {
             Self::XksVpcEndpointServiceNotFound => "XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND",
             Self::XksProxyInvalidResponse => "XKS_PROXY_INVALID_RESPONSE",
             Self::XksProxyInvalidConfiguration => "XKS_PROXY_INVALID_CONFIGURATION",
-            Self::XksVpcEndpointServiceInvalidConfiguration => "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION",
+            Self::XksVpcEndpointServiceInvalidConfiguration => {
+                "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION"
+            }
             Self::XksProxyTimedOut => "XKS_PROXY_TIMED_OUT",
             Self::XksProxyInvalidTlsConfiguration => "XKS_PROXY_INVALID_TLS_CONFIGURATION",
         }
@@ -182,13 +221,17 @@ impl ConnectionErrorCodeType {
             "USER_NOT_FOUND" => Some(Self::UserNotFound),
             "USER_LOGGED_IN" => Some(Self::UserLoggedIn),
             "SUBNET_NOT_FOUND" => Some(Self::SubnetNotFound),
-            "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET" => Some(Self::InsufficientFreeAddressesInSubnet),
+            "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET" => {
+                Some(Self::InsufficientFreeAddressesInSubnet)
+            }
             "XKS_PROXY_ACCESS_DENIED" => Some(Self::XksProxyAccessDenied),
             "XKS_PROXY_NOT_REACHABLE" => Some(Self::XksProxyNotReachable),
             "XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND" => Some(Self::XksVpcEndpointServiceNotFound),
             "XKS_PROXY_INVALID_RESPONSE" => Some(Self::XksProxyInvalidResponse),
             "XKS_PROXY_INVALID_CONFIGURATION" => Some(Self::XksProxyInvalidConfiguration),
-            "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION" => Some(Self::XksVpcEndpointServiceInvalidConfiguration),
+            "XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION" => {
+                Some(Self::XksVpcEndpointServiceInvalidConfiguration)
+            }
             "XKS_PROXY_TIMED_OUT" => Some(Self::XksProxyTimedOut),
             "XKS_PROXY_INVALID_TLS_CONFIGURATION" => Some(Self::XksProxyInvalidTlsConfiguration),
             _ => None,
@@ -219,7 +262,13 @@ pub enum ConnectionStateType {
 
 impl ConnectionStateType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [ConnectionStateType] = &[Self::Connected, Self::Connecting, Self::Failed, Self::Disconnected, Self::Disconnecting];
+    pub const ALL: &'static [ConnectionStateType] = &[
+        Self::Connected,
+        Self::Connecting,
+        Self::Failed,
+        Self::Disconnected,
+        Self::Disconnecting,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -265,32 +314,76 @@ pub struct CreateAliasRequest {
 pub struct CreateCustomKeyStoreRequest {
     #[serde(rename = "CustomKeyStoreName")]
     pub custom_key_store_name: String,
-    #[serde(rename = "CloudHsmClusterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CloudHsmClusterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_hsm_cluster_id: Option<String>,
-    #[serde(rename = "TrustAnchorCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TrustAnchorCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trust_anchor_certificate: Option<String>,
-    #[serde(rename = "KeyStorePassword", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyStorePassword",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_store_password: Option<String>,
-    #[serde(rename = "CustomKeyStoreType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_type: Option<CustomKeyStoreType>,
-    #[serde(rename = "XksProxyUriEndpoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyUriEndpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_uri_endpoint: Option<String>,
-    #[serde(rename = "XksProxyUriPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyUriPath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_uri_path: Option<String>,
-    #[serde(rename = "XksProxyVpcEndpointServiceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyVpcEndpointServiceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_vpc_endpoint_service_name: Option<String>,
-    #[serde(rename = "XksProxyVpcEndpointServiceOwner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyVpcEndpointServiceOwner",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
-    #[serde(rename = "XksProxyAuthenticationCredential", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyAuthenticationCredential",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredentialType>,
-    #[serde(rename = "XksProxyConnectivity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyConnectivity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_connectivity: Option<XksProxyConnectivityType>,
 }
 
 /// The `CreateCustomKeyStoreResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateCustomKeyStoreResponse {
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
 }
 
@@ -301,13 +394,25 @@ pub struct CreateGrantRequest {
     pub key_id: String,
     #[serde(rename = "GranteePrincipal")]
     pub grantee_principal: String,
-    #[serde(rename = "RetiringPrincipal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RetiringPrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retiring_principal: Option<String>,
     #[serde(rename = "Operations")]
     pub operations: Vec<GrantOperation>,
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Constraints",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub constraints: Option<GrantConstraints>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -318,7 +423,11 @@ pub struct CreateGrantRequest {
 /// The `CreateGrantResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateGrantResponse {
-    #[serde(rename = "GrantToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_token: Option<String>,
     #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
@@ -329,23 +438,43 @@ pub struct CreateGrantResponse {
 pub struct CreateKeyRequest {
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<KeyUsageType>,
-    #[serde(rename = "CustomerMasterKeySpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub customer_master_key_spec: Option<CustomerMasterKeySpec>,
     #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<KeySpec>,
     #[serde(rename = "Origin", default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginType>,
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
-    #[serde(rename = "BypassPolicyLockoutSafetyCheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub bypass_policy_lockout_safety_check: Option<bool>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    #[serde(rename = "MultiRegion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MultiRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub multi_region: Option<bool>,
     #[serde(rename = "XksKeyId", default, skip_serializing_if = "Option::is_none")]
     pub xks_key_id: Option<String>,
@@ -354,7 +483,11 @@ pub struct CreateKeyRequest {
 /// The `CreateKeyResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateKeyResponse {
-    #[serde(rename = "KeyMetadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_metadata: Option<KeyMetadata>,
 }
 
@@ -398,23 +531,59 @@ impl std::fmt::Display for CustomKeyStoreType {
 /// The `CustomKeyStoresListEntry` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CustomKeyStoresListEntry {
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
-    #[serde(rename = "CustomKeyStoreName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_name: Option<String>,
-    #[serde(rename = "CloudHsmClusterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CloudHsmClusterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_hsm_cluster_id: Option<String>,
-    #[serde(rename = "TrustAnchorCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TrustAnchorCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trust_anchor_certificate: Option<String>,
-    #[serde(rename = "ConnectionState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ConnectionState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connection_state: Option<ConnectionStateType>,
-    #[serde(rename = "ConnectionErrorCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ConnectionErrorCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connection_error_code: Option<ConnectionErrorCodeType>,
-    #[serde(rename = "CreationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_date: Option<Timestamp>,
-    #[serde(rename = "CustomKeyStoreType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_type: Option<CustomKeyStoreType>,
-    #[serde(rename = "XksProxyConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_configuration: Option<XksProxyConfigurationType>,
 }
 
@@ -451,7 +620,21 @@ pub enum CustomerMasterKeySpec {
 
 impl CustomerMasterKeySpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [CustomerMasterKeySpec] = &[Self::Rsa2048, Self::Rsa3072, Self::Rsa4096, Self::EccNistP256, Self::EccNistP384, Self::EccNistP521, Self::EccSecgP256k1, Self::SymmetricDefault, Self::Hmac224, Self::Hmac256, Self::Hmac384, Self::Hmac512, Self::Sm2];
+    pub const ALL: &'static [CustomerMasterKeySpec] = &[
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EccNistP256,
+        Self::EccNistP384,
+        Self::EccNistP521,
+        Self::EccSecgP256k1,
+        Self::SymmetricDefault,
+        Self::Hmac224,
+        Self::Hmac256,
+        Self::Hmac384,
+        Self::Hmac512,
+        Self::Sm2,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -524,7 +707,17 @@ pub enum DataKeyPairSpec {
 
 impl DataKeyPairSpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [DataKeyPairSpec] = &[Self::Rsa2048, Self::Rsa3072, Self::Rsa4096, Self::EccNistP256, Self::EccNistP384, Self::EccNistP521, Self::EccSecgP256k1, Self::Sm2, Self::EccNistEdwards25519];
+    pub const ALL: &'static [DataKeyPairSpec] = &[
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EccNistP256,
+        Self::EccNistP384,
+        Self::EccNistP521,
+        Self::EccSecgP256k1,
+        Self::Sm2,
+        Self::EccNistEdwards25519,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -604,21 +797,41 @@ impl std::fmt::Display for DataKeySpec {
 /// The `DecryptRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DecryptRequest {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "EncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithm: Option<EncryptionAlgorithmSpec>,
     #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<RecipientInfo>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
-    #[serde(rename = "DryRunModifiers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DryRunModifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dry_run_modifiers: Option<Vec<DryRunModifierType>>,
 }
 
@@ -629,11 +842,23 @@ pub struct DecryptResponse {
     pub key_id: Option<String>,
     #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<SensitiveBlob>,
-    #[serde(rename = "EncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithm: Option<EncryptionAlgorithmSpec>,
-    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_for_recipient: Option<Blob>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -653,15 +878,18 @@ pub struct DeleteCustomKeyStoreRequest {
 
 /// The `DeleteCustomKeyStoreResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct DeleteCustomKeyStoreResponse {
-}
+pub struct DeleteCustomKeyStoreResponse {}
 
 /// The `DeleteImportedKeyMaterialRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteImportedKeyMaterialRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -670,7 +898,11 @@ pub struct DeleteImportedKeyMaterialRequest {
 pub struct DeleteImportedKeyMaterialResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -683,7 +915,11 @@ pub struct DeriveSharedSecretRequest {
     pub key_agreement_algorithm: KeyAgreementAlgorithmSpec,
     #[serde(rename = "PublicKey")]
     pub public_key: Blob,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -696,11 +932,23 @@ pub struct DeriveSharedSecretRequest {
 pub struct DeriveSharedSecretResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "SharedSecret", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SharedSecret",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shared_secret: Option<SensitiveBlob>,
-    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_for_recipient: Option<Blob>,
-    #[serde(rename = "KeyAgreementAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyAgreementAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_agreement_algorithm: Option<KeyAgreementAlgorithmSpec>,
     #[serde(rename = "KeyOrigin", default, skip_serializing_if = "Option::is_none")]
     pub key_origin: Option<OriginType>,
@@ -709,9 +957,17 @@ pub struct DeriveSharedSecretResponse {
 /// The `DescribeCustomKeyStoresRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeCustomKeyStoresRequest {
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
-    #[serde(rename = "CustomKeyStoreName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_name: Option<String>,
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
@@ -722,9 +978,17 @@ pub struct DescribeCustomKeyStoresRequest {
 /// The `DescribeCustomKeyStoresResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeCustomKeyStoresResponse {
-    #[serde(rename = "CustomKeyStores", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStores",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_stores: Option<Vec<CustomKeyStoresListEntry>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -735,14 +999,22 @@ pub struct DescribeCustomKeyStoresResponse {
 pub struct DescribeKeyRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
 }
 
 /// The `DescribeKeyResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeKeyResponse {
-    #[serde(rename = "KeyMetadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_metadata: Option<KeyMetadata>,
 }
 
@@ -769,8 +1041,7 @@ pub struct DisconnectCustomKeyStoreRequest {
 
 /// The `DisconnectCustomKeyStoreResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct DisconnectCustomKeyStoreResponse {
-}
+pub struct DisconnectCustomKeyStoreResponse {}
 
 /// The `DryRunModifierType` enum of the AWS KMS model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -817,7 +1088,11 @@ pub struct EnableKeyRequest {
 pub struct EnableKeyRotationRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "RotationPeriodInDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RotationPeriodInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rotation_period_in_days: Option<i64>,
 }
 
@@ -828,11 +1103,23 @@ pub struct EncryptRequest {
     pub key_id: String,
     #[serde(rename = "Plaintext")]
     pub plaintext: SensitiveBlob,
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
-    #[serde(rename = "EncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithm: Option<EncryptionAlgorithmSpec>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -841,11 +1128,19 @@ pub struct EncryptRequest {
 /// The `EncryptResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EncryptResponse {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "EncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithm: Option<EncryptionAlgorithmSpec>,
 }
 
@@ -864,7 +1159,12 @@ pub enum EncryptionAlgorithmSpec {
 
 impl EncryptionAlgorithmSpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [EncryptionAlgorithmSpec] = &[Self::SymmetricDefault, Self::RsaesOaepSha1, Self::RsaesOaepSha256, Self::Sm2pke];
+    pub const ALL: &'static [EncryptionAlgorithmSpec] = &[
+        Self::SymmetricDefault,
+        Self::RsaesOaepSha1,
+        Self::RsaesOaepSha256,
+        Self::Sm2pke,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -905,7 +1205,8 @@ pub enum ExpirationModelType {
 
 impl ExpirationModelType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [ExpirationModelType] = &[Self::KeyMaterialExpires, Self::KeyMaterialDoesNotExpire];
+    pub const ALL: &'static [ExpirationModelType] =
+        &[Self::KeyMaterialExpires, Self::KeyMaterialDoesNotExpire];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -934,13 +1235,21 @@ impl std::fmt::Display for ExpirationModelType {
 /// The `GenerateDataKeyPairRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerateDataKeyPairRequest {
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "KeyId")]
     pub key_id: String,
     #[serde(rename = "KeyPairSpec")]
     pub key_pair_spec: DataKeyPairSpec,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<RecipientInfo>,
@@ -951,32 +1260,60 @@ pub struct GenerateDataKeyPairRequest {
 /// The `GenerateDataKeyPairResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GenerateDataKeyPairResponse {
-    #[serde(rename = "PrivateKeyCiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrivateKeyCiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key_ciphertext_blob: Option<Blob>,
-    #[serde(rename = "PrivateKeyPlaintext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrivateKeyPlaintext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key_plaintext: Option<SensitiveBlob>,
     #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<Blob>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyPairSpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_pair_spec: Option<DataKeyPairSpec>,
-    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_for_recipient: Option<Blob>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
 /// The `GenerateDataKeyPairWithoutPlaintextRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerateDataKeyPairWithoutPlaintextRequest {
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "KeyId")]
     pub key_id: String,
     #[serde(rename = "KeyPairSpec")]
     pub key_pair_spec: DataKeyPairSpec,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -985,15 +1322,27 @@ pub struct GenerateDataKeyPairWithoutPlaintextRequest {
 /// The `GenerateDataKeyPairWithoutPlaintextResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GenerateDataKeyPairWithoutPlaintextResponse {
-    #[serde(rename = "PrivateKeyCiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrivateKeyCiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key_ciphertext_blob: Option<Blob>,
     #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<Blob>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyPairSpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_pair_spec: Option<DataKeyPairSpec>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -1002,13 +1351,25 @@ pub struct GenerateDataKeyPairWithoutPlaintextResponse {
 pub struct GenerateDataKeyRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "NumberOfBytes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub number_of_bytes: Option<i64>,
     #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<DataKeySpec>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<RecipientInfo>,
@@ -1019,15 +1380,27 @@ pub struct GenerateDataKeyRequest {
 /// The `GenerateDataKeyResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GenerateDataKeyResponse {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
     #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<SensitiveBlob>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_for_recipient: Option<Blob>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -1036,13 +1409,25 @@ pub struct GenerateDataKeyResponse {
 pub struct GenerateDataKeyWithoutPlaintextRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "EncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<DataKeySpec>,
-    #[serde(rename = "NumberOfBytes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub number_of_bytes: Option<i64>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -1051,11 +1436,19 @@ pub struct GenerateDataKeyWithoutPlaintextRequest {
 /// The `GenerateDataKeyWithoutPlaintextResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GenerateDataKeyWithoutPlaintextResponse {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -1068,7 +1461,11 @@ pub struct GenerateMacRequest {
     pub key_id: String,
     #[serde(rename = "MacAlgorithm")]
     pub mac_algorithm: MacAlgorithmSpec,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -1079,7 +1476,11 @@ pub struct GenerateMacRequest {
 pub struct GenerateMacResponse {
     #[serde(rename = "Mac", default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Blob>,
-    #[serde(rename = "MacAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_algorithm: Option<MacAlgorithmSpec>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
@@ -1088,9 +1489,17 @@ pub struct GenerateMacResponse {
 /// The `GenerateRandomRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GenerateRandomRequest {
-    #[serde(rename = "NumberOfBytes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub number_of_bytes: Option<i64>,
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
     #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<RecipientInfo>,
@@ -1101,7 +1510,11 @@ pub struct GenerateRandomRequest {
 pub struct GenerateRandomResponse {
     #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<SensitiveBlob>,
-    #[serde(rename = "CiphertextForRecipient", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_for_recipient: Option<Blob>,
 }
 
@@ -1117,11 +1530,23 @@ pub struct GetKeyLastUsageRequest {
 pub struct GetKeyLastUsageResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyLastUsage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyLastUsage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_last_usage: Option<KeyLastUsageData>,
-    #[serde(rename = "TrackingStartDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TrackingStartDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tracking_start_date: Option<Timestamp>,
-    #[serde(rename = "KeyCreationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyCreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_creation_date: Option<Timestamp>,
 }
 
@@ -1130,7 +1555,11 @@ pub struct GetKeyLastUsageResponse {
 pub struct GetKeyPolicyRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "PolicyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_name: Option<String>,
 }
 
@@ -1139,7 +1568,11 @@ pub struct GetKeyPolicyRequest {
 pub struct GetKeyPolicyResponse {
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    #[serde(rename = "PolicyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_name: Option<String>,
 }
 
@@ -1153,15 +1586,31 @@ pub struct GetKeyRotationStatusRequest {
 /// The `GetKeyRotationStatusResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetKeyRotationStatusResponse {
-    #[serde(rename = "KeyRotationEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyRotationEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_rotation_enabled: Option<bool>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "RotationPeriodInDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RotationPeriodInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rotation_period_in_days: Option<i64>,
-    #[serde(rename = "NextRotationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextRotationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_rotation_date: Option<Timestamp>,
-    #[serde(rename = "OnDemandRotationStartDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OnDemandRotationStartDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub on_demand_rotation_start_date: Option<Timestamp>,
 }
 
@@ -1181,11 +1630,19 @@ pub struct GetParametersForImportRequest {
 pub struct GetParametersForImportResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "ImportToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ImportToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub import_token: Option<Blob>,
     #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<SensitiveBlob>,
-    #[serde(rename = "ParametersValidTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ParametersValidTo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parameters_valid_to: Option<Timestamp>,
 }
 
@@ -1194,7 +1651,11 @@ pub struct GetParametersForImportResponse {
 pub struct GetPublicKeyRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
 }
 
@@ -1205,26 +1666,50 @@ pub struct GetPublicKeyResponse {
     pub key_id: Option<String>,
     #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<Blob>,
-    #[serde(rename = "CustomerMasterKeySpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub customer_master_key_spec: Option<CustomerMasterKeySpec>,
     #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<KeySpec>,
     #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<KeyUsageType>,
-    #[serde(rename = "EncryptionAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithms: Option<Vec<EncryptionAlgorithmSpec>>,
-    #[serde(rename = "SigningAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SigningAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signing_algorithms: Option<Vec<SigningAlgorithmSpec>>,
-    #[serde(rename = "KeyAgreementAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyAgreementAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_agreement_algorithms: Option<Vec<KeyAgreementAlgorithmSpec>>,
 }
 
 /// The `GrantConstraints` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GrantConstraints {
-    #[serde(rename = "EncryptionContextSubset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContextSubset",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context_subset: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "EncryptionContextEquals", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionContextEquals",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_context_equals: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -1237,17 +1722,41 @@ pub struct GrantListEntry {
     pub grant_id: Option<String>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "CreationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_date: Option<Timestamp>,
-    #[serde(rename = "GranteePrincipal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GranteePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grantee_principal: Option<String>,
-    #[serde(rename = "RetiringPrincipal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RetiringPrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retiring_principal: Option<String>,
-    #[serde(rename = "IssuingAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "IssuingAccount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub issuing_account: Option<String>,
-    #[serde(rename = "Operations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Operations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operations: Option<Vec<GrantOperation>>,
-    #[serde(rename = "Constraints", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Constraints",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub constraints: Option<GrantConstraints>,
 }
 
@@ -1292,7 +1801,25 @@ pub enum GrantOperation {
 
 impl GrantOperation {
     /// Every value, in the model's order.
-    pub const ALL: &'static [GrantOperation] = &[Self::Decrypt, Self::Encrypt, Self::GenerateDataKey, Self::GenerateDataKeyWithoutPlaintext, Self::ReEncryptFrom, Self::ReEncryptTo, Self::Sign, Self::Verify, Self::GetPublicKey, Self::CreateGrant, Self::RetireGrant, Self::DescribeKey, Self::GenerateDataKeyPair, Self::GenerateDataKeyPairWithoutPlaintext, Self::GenerateMac, Self::VerifyMac, Self::DeriveSharedSecret];
+    pub const ALL: &'static [GrantOperation] = &[
+        Self::Decrypt,
+        Self::Encrypt,
+        Self::GenerateDataKey,
+        Self::GenerateDataKeyWithoutPlaintext,
+        Self::ReEncryptFrom,
+        Self::ReEncryptTo,
+        Self::Sign,
+        Self::Verify,
+        Self::GetPublicKey,
+        Self::CreateGrant,
+        Self::RetireGrant,
+        Self::DescribeKey,
+        Self::GenerateDataKeyPair,
+        Self::GenerateDataKeyPairWithoutPlaintext,
+        Self::GenerateMac,
+        Self::VerifyMac,
+        Self::DeriveSharedSecret,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -1333,7 +1860,9 @@ impl GrantOperation {
             "RetireGrant" => Some(Self::RetireGrant),
             "DescribeKey" => Some(Self::DescribeKey),
             "GenerateDataKeyPair" => Some(Self::GenerateDataKeyPair),
-            "GenerateDataKeyPairWithoutPlaintext" => Some(Self::GenerateDataKeyPairWithoutPlaintext),
+            "GenerateDataKeyPairWithoutPlaintext" => {
+                Some(Self::GenerateDataKeyPairWithoutPlaintext)
+            }
             "GenerateMac" => Some(Self::GenerateMac),
             "VerifyMac" => Some(Self::VerifyMac),
             "DeriveSharedSecret" => Some(Self::DeriveSharedSecret),
@@ -1359,13 +1888,29 @@ pub struct ImportKeyMaterialRequest {
     pub encrypted_key_material: Blob,
     #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Timestamp>,
-    #[serde(rename = "ExpirationModel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expiration_model: Option<ExpirationModelType>,
-    #[serde(rename = "ImportType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ImportType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub import_type: Option<ImportType>,
-    #[serde(rename = "KeyMaterialDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialDescription",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_description: Option<String>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -1374,7 +1919,11 @@ pub struct ImportKeyMaterialRequest {
 pub struct ImportKeyMaterialResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
 }
 
@@ -1562,9 +2111,17 @@ pub struct KeyLastUsageData {
     pub operation: Option<KeyLastUsageTrackingOperation>,
     #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
-    #[serde(rename = "CloudTrailEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CloudTrailEventId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_trail_event_id: Option<String>,
-    #[serde(rename = "KmsRequestId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KmsRequestId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kms_request_id: Option<String>,
 }
 
@@ -1599,7 +2156,20 @@ pub enum KeyLastUsageTrackingOperation {
 
 impl KeyLastUsageTrackingOperation {
     /// Every value, in the model's order.
-    pub const ALL: &'static [KeyLastUsageTrackingOperation] = &[Self::Decrypt, Self::DeriveSharedSecret, Self::Encrypt, Self::GenerateDataKey, Self::GenerateDataKeyPair, Self::GenerateDataKeyPairWithoutPlaintext, Self::GenerateDataKeyWithoutPlaintext, Self::GenerateMac, Self::ReEncrypt, Self::Sign, Self::Verify, Self::VerifyMac];
+    pub const ALL: &'static [KeyLastUsageTrackingOperation] = &[
+        Self::Decrypt,
+        Self::DeriveSharedSecret,
+        Self::Encrypt,
+        Self::GenerateDataKey,
+        Self::GenerateDataKeyPair,
+        Self::GenerateDataKeyPairWithoutPlaintext,
+        Self::GenerateDataKeyWithoutPlaintext,
+        Self::GenerateMac,
+        Self::ReEncrypt,
+        Self::Sign,
+        Self::Verify,
+        Self::VerifyMac,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -1627,7 +2197,9 @@ impl KeyLastUsageTrackingOperation {
             "Encrypt" => Some(Self::Encrypt),
             "GenerateDataKey" => Some(Self::GenerateDataKey),
             "GenerateDataKeyPair" => Some(Self::GenerateDataKeyPair),
-            "GenerateDataKeyPairWithoutPlaintext" => Some(Self::GenerateDataKeyPairWithoutPlaintext),
+            "GenerateDataKeyPairWithoutPlaintext" => {
+                Some(Self::GenerateDataKeyPairWithoutPlaintext)
+            }
             "GenerateDataKeyWithoutPlaintext" => Some(Self::GenerateDataKeyWithoutPlaintext),
             "GenerateMac" => Some(Self::GenerateMac),
             "ReEncrypt" => Some(Self::ReEncrypt),
@@ -1706,7 +2278,12 @@ pub enum KeyMaterialState {
 
 impl KeyMaterialState {
     /// Every value, in the model's order.
-    pub const ALL: &'static [KeyMaterialState] = &[Self::NonCurrent, Self::Current, Self::PendingRotation, Self::PendingMultiRegionImportAndRotation];
+    pub const ALL: &'static [KeyMaterialState] = &[
+        Self::NonCurrent,
+        Self::Current,
+        Self::PendingRotation,
+        Self::PendingMultiRegionImportAndRotation,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -1724,7 +2301,9 @@ impl KeyMaterialState {
             "NON_CURRENT" => Some(Self::NonCurrent),
             "CURRENT" => Some(Self::Current),
             "PENDING_ROTATION" => Some(Self::PendingRotation),
-            "PENDING_MULTI_REGION_IMPORT_AND_ROTATION" => Some(Self::PendingMultiRegionImportAndRotation),
+            "PENDING_MULTI_REGION_IMPORT_AND_ROTATION" => {
+                Some(Self::PendingMultiRegionImportAndRotation)
+            }
             _ => None,
         }
     }
@@ -1739,57 +2318,129 @@ impl std::fmt::Display for KeyMaterialState {
 /// The `KeyMetadata` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct KeyMetadata {
-    #[serde(rename = "AWSAccountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AWSAccountId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub aws_account_id: Option<String>,
     #[serde(rename = "KeyId")]
     pub key_id: String,
     #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
-    #[serde(rename = "CreationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_date: Option<Timestamp>,
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<KeyUsageType>,
     #[serde(rename = "KeyState", default, skip_serializing_if = "Option::is_none")]
     pub key_state: Option<KeyState>,
-    #[serde(rename = "DeletionDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DeletionDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deletion_date: Option<Timestamp>,
     #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Timestamp>,
     #[serde(rename = "Origin", default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginType>,
-    #[serde(rename = "CustomKeyStoreId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub custom_key_store_id: Option<String>,
-    #[serde(rename = "CloudHsmClusterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CloudHsmClusterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_hsm_cluster_id: Option<String>,
-    #[serde(rename = "ExpirationModel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expiration_model: Option<ExpirationModelType>,
-    #[serde(rename = "KeyManager", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_manager: Option<KeyManagerType>,
-    #[serde(rename = "CustomerMasterKeySpec", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub customer_master_key_spec: Option<CustomerMasterKeySpec>,
     #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
     pub key_spec: Option<KeySpec>,
-    #[serde(rename = "EncryptionAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "EncryptionAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub encryption_algorithms: Option<Vec<EncryptionAlgorithmSpec>>,
-    #[serde(rename = "SigningAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SigningAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signing_algorithms: Option<Vec<SigningAlgorithmSpec>>,
-    #[serde(rename = "KeyAgreementAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyAgreementAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_agreement_algorithms: Option<Vec<KeyAgreementAlgorithmSpec>>,
-    #[serde(rename = "MultiRegion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MultiRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub multi_region: Option<bool>,
-    #[serde(rename = "MultiRegionConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MultiRegionConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub multi_region_configuration: Option<MultiRegionConfiguration>,
-    #[serde(rename = "PendingDeletionWindowInDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PendingDeletionWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pending_deletion_window_in_days: Option<i64>,
-    #[serde(rename = "MacAlgorithms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MacAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_algorithms: Option<Vec<MacAlgorithmSpec>>,
-    #[serde(rename = "XksKeyConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksKeyConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_key_configuration: Option<XksKeyConfigurationType>,
-    #[serde(rename = "CurrentKeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CurrentKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub current_key_material_id: Option<String>,
 }
 
@@ -1834,7 +2485,25 @@ pub enum KeySpec {
 
 impl KeySpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [KeySpec] = &[Self::Rsa2048, Self::Rsa3072, Self::Rsa4096, Self::EccNistP256, Self::EccNistP384, Self::EccNistP521, Self::EccSecgP256k1, Self::SymmetricDefault, Self::Hmac224, Self::Hmac256, Self::Hmac384, Self::Hmac512, Self::Sm2, Self::MlDsa44, Self::MlDsa65, Self::MlDsa87, Self::EccNistEdwards25519];
+    pub const ALL: &'static [KeySpec] = &[
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EccNistP256,
+        Self::EccNistP384,
+        Self::EccNistP521,
+        Self::EccSecgP256k1,
+        Self::SymmetricDefault,
+        Self::Hmac224,
+        Self::Hmac256,
+        Self::Hmac384,
+        Self::Hmac512,
+        Self::Sm2,
+        Self::MlDsa44,
+        Self::MlDsa65,
+        Self::MlDsa87,
+        Self::EccNistEdwards25519,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -1913,7 +2582,16 @@ pub enum KeyState {
 
 impl KeyState {
     /// Every value, in the model's order.
-    pub const ALL: &'static [KeyState] = &[Self::Creating, Self::Enabled, Self::Disabled, Self::PendingDeletion, Self::PendingImport, Self::PendingReplicaDeletion, Self::Unavailable, Self::Updating];
+    pub const ALL: &'static [KeyState] = &[
+        Self::Creating,
+        Self::Enabled,
+        Self::Disabled,
+        Self::PendingDeletion,
+        Self::PendingImport,
+        Self::PendingReplicaDeletion,
+        Self::Unavailable,
+        Self::Updating,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -1966,7 +2644,12 @@ pub enum KeyUsageType {
 
 impl KeyUsageType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [KeyUsageType] = &[Self::SignVerify, Self::EncryptDecrypt, Self::GenerateVerifyMac, Self::KeyAgreement];
+    pub const ALL: &'static [KeyUsageType] = &[
+        Self::SignVerify,
+        Self::EncryptDecrypt,
+        Self::GenerateVerifyMac,
+        Self::KeyAgreement,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2012,7 +2695,11 @@ pub struct ListAliasesRequest {
 pub struct ListAliasesResponse {
     #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<AliasListEntry>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2029,7 +2716,11 @@ pub struct ListGrantsRequest {
     pub key_id: String,
     #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
-    #[serde(rename = "GranteePrincipal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GranteePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grantee_principal: Option<String>,
 }
 
@@ -2038,7 +2729,11 @@ pub struct ListGrantsRequest {
 pub struct ListGrantsResponse {
     #[serde(rename = "Grants", default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Vec<GrantListEntry>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2058,9 +2753,17 @@ pub struct ListKeyPoliciesRequest {
 /// The `ListKeyPoliciesResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListKeyPoliciesResponse {
-    #[serde(rename = "PolicyNames", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PolicyNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_names: Option<Vec<String>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2071,7 +2774,11 @@ pub struct ListKeyPoliciesResponse {
 pub struct ListKeyRotationsRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "IncludeKeyMaterial", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "IncludeKeyMaterial",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub include_key_material: Option<IncludeKeyMaterial>,
     #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
@@ -2084,7 +2791,11 @@ pub struct ListKeyRotationsRequest {
 pub struct ListKeyRotationsResponse {
     #[serde(rename = "Rotations", default, skip_serializing_if = "Option::is_none")]
     pub rotations: Option<Vec<RotationsListEntry>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2104,7 +2815,11 @@ pub struct ListKeysRequest {
 pub struct ListKeysResponse {
     #[serde(rename = "Keys", default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<KeyListEntry>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2126,7 +2841,11 @@ pub struct ListResourceTagsRequest {
 pub struct ListResourceTagsResponse {
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    #[serde(rename = "NextMarker", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_marker: Option<String>,
     #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<bool>,
@@ -2158,7 +2877,12 @@ pub enum MacAlgorithmSpec {
 
 impl MacAlgorithmSpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [MacAlgorithmSpec] = &[Self::HmacSha224, Self::HmacSha256, Self::HmacSha384, Self::HmacSha512];
+    pub const ALL: &'static [MacAlgorithmSpec] = &[
+        Self::HmacSha224,
+        Self::HmacSha256,
+        Self::HmacSha384,
+        Self::HmacSha512,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2232,11 +2956,23 @@ impl std::fmt::Display for MessageType {
 /// The `MultiRegionConfiguration` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct MultiRegionConfiguration {
-    #[serde(rename = "MultiRegionKeyType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MultiRegionKeyType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub multi_region_key_type: Option<MultiRegionKeyType>,
-    #[serde(rename = "PrimaryKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PrimaryKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub primary_key: Option<MultiRegionKey>,
-    #[serde(rename = "ReplicaKeys", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReplicaKeys",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replica_keys: Option<Vec<MultiRegionKey>>,
 }
 
@@ -2301,7 +3037,12 @@ pub enum OriginType {
 
 impl OriginType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [OriginType] = &[Self::AwsKms, Self::External, Self::AwsCloudhsm, Self::ExternalKeyStore];
+    pub const ALL: &'static [OriginType] = &[
+        Self::AwsKms,
+        Self::External,
+        Self::AwsCloudhsm,
+        Self::ExternalKeyStore,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2336,64 +3077,136 @@ impl std::fmt::Display for OriginType {
 pub struct PutKeyPolicyRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "PolicyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_name: Option<String>,
     #[serde(rename = "Policy")]
     pub policy: String,
-    #[serde(rename = "BypassPolicyLockoutSafetyCheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub bypass_policy_lockout_safety_check: Option<bool>,
 }
 
 /// The `ReEncryptRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ReEncryptRequest {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
-    #[serde(rename = "SourceEncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceEncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_encryption_context: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "SourceKeyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_key_id: Option<String>,
     #[serde(rename = "DestinationKeyId")]
     pub destination_key_id: String,
-    #[serde(rename = "DestinationEncryptionContext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DestinationEncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_encryption_context: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "SourceEncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_encryption_algorithm: Option<EncryptionAlgorithmSpec>,
-    #[serde(rename = "DestinationEncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DestinationEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_encryption_algorithm: Option<EncryptionAlgorithmSpec>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
-    #[serde(rename = "DryRunModifiers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DryRunModifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dry_run_modifiers: Option<Vec<DryRunModifierType>>,
 }
 
 /// The `ReEncryptResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ReEncryptResponse {
-    #[serde(rename = "CiphertextBlob", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ciphertext_blob: Option<Blob>,
-    #[serde(rename = "SourceKeyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_key_id: Option<String>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "SourceEncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_encryption_algorithm: Option<EncryptionAlgorithmSpec>,
-    #[serde(rename = "DestinationEncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DestinationEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_encryption_algorithm: Option<EncryptionAlgorithmSpec>,
-    #[serde(rename = "SourceKeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SourceKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_key_material_id: Option<String>,
-    #[serde(rename = "DestinationKeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DestinationKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_key_material_id: Option<String>,
 }
 
 /// The `RecipientInfo` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RecipientInfo {
-    #[serde(rename = "KeyEncryptionAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_encryption_algorithm: Option<KeyEncryptionMechanism>,
-    #[serde(rename = "AttestationDocument", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AttestationDocument",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attestation_document: Option<Blob>,
 }
 
@@ -2406,9 +3219,17 @@ pub struct ReplicateKeyRequest {
     pub replica_region: String,
     #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
-    #[serde(rename = "BypassPolicyLockoutSafetyCheck", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub bypass_policy_lockout_safety_check: Option<bool>,
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
@@ -2417,18 +3238,34 @@ pub struct ReplicateKeyRequest {
 /// The `ReplicateKeyResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ReplicateKeyResponse {
-    #[serde(rename = "ReplicaKeyMetadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReplicaKeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replica_key_metadata: Option<KeyMetadata>,
-    #[serde(rename = "ReplicaPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReplicaPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replica_policy: Option<String>,
-    #[serde(rename = "ReplicaTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReplicaTags",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replica_tags: Option<Vec<Tag>>,
 }
 
 /// The `RetireGrantRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RetireGrantRequest {
-    #[serde(rename = "GrantToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_token: Option<String>,
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
@@ -2505,21 +3342,49 @@ impl std::fmt::Display for RotationType {
 pub struct RotationsListEntry {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "KeyMaterialId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_id: Option<String>,
-    #[serde(rename = "KeyMaterialDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialDescription",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_description: Option<String>,
-    #[serde(rename = "ImportState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ImportState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub import_state: Option<ImportState>,
-    #[serde(rename = "KeyMaterialState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyMaterialState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_material_state: Option<KeyMaterialState>,
-    #[serde(rename = "ExpirationModel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expiration_model: Option<ExpirationModelType>,
     #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Timestamp>,
-    #[serde(rename = "RotationDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RotationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rotation_date: Option<Timestamp>,
-    #[serde(rename = "RotationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RotationType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rotation_type: Option<RotationType>,
 }
 
@@ -2528,7 +3393,11 @@ pub struct RotationsListEntry {
 pub struct ScheduleKeyDeletionRequest {
     #[serde(rename = "KeyId")]
     pub key_id: String,
-    #[serde(rename = "PendingWindowInDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PendingWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pending_window_in_days: Option<i64>,
 }
 
@@ -2537,11 +3406,19 @@ pub struct ScheduleKeyDeletionRequest {
 pub struct ScheduleKeyDeletionResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "DeletionDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DeletionDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deletion_date: Option<Timestamp>,
     #[serde(rename = "KeyState", default, skip_serializing_if = "Option::is_none")]
     pub key_state: Option<KeyState>,
-    #[serde(rename = "PendingWindowInDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PendingWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pending_window_in_days: Option<i64>,
 }
 
@@ -2552,9 +3429,17 @@ pub struct SignRequest {
     pub key_id: String,
     #[serde(rename = "Message")]
     pub message: SensitiveBlob,
-    #[serde(rename = "MessageType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MessageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message_type: Option<MessageType>,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: SigningAlgorithmSpec,
@@ -2569,7 +3454,11 @@ pub struct SignResponse {
     pub key_id: Option<String>,
     #[serde(rename = "Signature", default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Blob>,
-    #[serde(rename = "SigningAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signing_algorithm: Option<SigningAlgorithmSpec>,
 }
 
@@ -2606,7 +3495,21 @@ pub enum SigningAlgorithmSpec {
 
 impl SigningAlgorithmSpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [SigningAlgorithmSpec] = &[Self::RsassaPssSha256, Self::RsassaPssSha384, Self::RsassaPssSha512, Self::RsassaPkcs1V15Sha256, Self::RsassaPkcs1V15Sha384, Self::RsassaPkcs1V15Sha512, Self::EcdsaSha256, Self::EcdsaSha384, Self::EcdsaSha512, Self::Sm2dsa, Self::MlDsaShake256, Self::Ed25519Sha512, Self::Ed25519PhSha512];
+    pub const ALL: &'static [SigningAlgorithmSpec] = &[
+        Self::RsassaPssSha256,
+        Self::RsassaPssSha384,
+        Self::RsassaPssSha512,
+        Self::RsassaPkcs1V15Sha256,
+        Self::RsassaPkcs1V15Sha384,
+        Self::RsassaPkcs1V15Sha512,
+        Self::EcdsaSha256,
+        Self::EcdsaSha384,
+        Self::EcdsaSha512,
+        Self::Sm2dsa,
+        Self::MlDsaShake256,
+        Self::Ed25519Sha512,
+        Self::Ed25519PhSha512,
+    ];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2695,30 +3598,65 @@ pub struct UpdateAliasRequest {
 pub struct UpdateCustomKeyStoreRequest {
     #[serde(rename = "CustomKeyStoreId")]
     pub custom_key_store_id: String,
-    #[serde(rename = "NewCustomKeyStoreName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "NewCustomKeyStoreName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub new_custom_key_store_name: Option<String>,
-    #[serde(rename = "KeyStorePassword", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "KeyStorePassword",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub key_store_password: Option<String>,
-    #[serde(rename = "CloudHsmClusterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CloudHsmClusterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cloud_hsm_cluster_id: Option<String>,
-    #[serde(rename = "XksProxyUriEndpoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyUriEndpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_uri_endpoint: Option<String>,
-    #[serde(rename = "XksProxyUriPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyUriPath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_uri_path: Option<String>,
-    #[serde(rename = "XksProxyVpcEndpointServiceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyVpcEndpointServiceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_vpc_endpoint_service_name: Option<String>,
-    #[serde(rename = "XksProxyVpcEndpointServiceOwner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyVpcEndpointServiceOwner",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
-    #[serde(rename = "XksProxyAuthenticationCredential", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyAuthenticationCredential",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredentialType>,
-    #[serde(rename = "XksProxyConnectivity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "XksProxyConnectivity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub xks_proxy_connectivity: Option<XksProxyConnectivityType>,
 }
 
 /// The `UpdateCustomKeyStoreResponse` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct UpdateCustomKeyStoreResponse {
-}
+pub struct UpdateCustomKeyStoreResponse {}
 
 /// The `UpdateKeyDescriptionRequest` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -2749,7 +3687,11 @@ pub struct VerifyMacRequest {
     pub mac_algorithm: MacAlgorithmSpec,
     #[serde(rename = "Mac")]
     pub mac: Blob,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -2762,7 +3704,11 @@ pub struct VerifyMacResponse {
     pub key_id: Option<String>,
     #[serde(rename = "MacValid", default, skip_serializing_if = "Option::is_none")]
     pub mac_valid: Option<bool>,
-    #[serde(rename = "MacAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_algorithm: Option<MacAlgorithmSpec>,
 }
 
@@ -2773,13 +3719,21 @@ pub struct VerifyRequest {
     pub key_id: String,
     #[serde(rename = "Message")]
     pub message: SensitiveBlob,
-    #[serde(rename = "MessageType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MessageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message_type: Option<MessageType>,
     #[serde(rename = "Signature")]
     pub signature: Blob,
     #[serde(rename = "SigningAlgorithm")]
     pub signing_algorithm: SigningAlgorithmSpec,
-    #[serde(rename = "GrantTokens", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grant_tokens: Option<Vec<String>>,
     #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -2790,9 +3744,17 @@ pub struct VerifyRequest {
 pub struct VerifyResponse {
     #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    #[serde(rename = "SignatureValid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SignatureValid",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signature_valid: Option<bool>,
-    #[serde(rename = "SigningAlgorithm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub signing_algorithm: Option<SigningAlgorithmSpec>,
 }
 
@@ -2811,7 +3773,8 @@ pub enum WrappingKeySpec {
 
 impl WrappingKeySpec {
     /// Every value, in the model's order.
-    pub const ALL: &'static [WrappingKeySpec] = &[Self::Rsa2048, Self::Rsa3072, Self::Rsa4096, Self::Sm2];
+    pub const ALL: &'static [WrappingKeySpec] =
+        &[Self::Rsa2048, Self::Rsa3072, Self::Rsa4096, Self::Sm2];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2860,17 +3823,37 @@ pub struct XksProxyAuthenticationCredentialType {
 /// The `XksProxyConfigurationType` structure of the AWS KMS model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct XksProxyConfigurationType {
-    #[serde(rename = "Connectivity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Connectivity",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connectivity: Option<XksProxyConnectivityType>,
-    #[serde(rename = "AccessKeyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AccessKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_key_id: Option<String>,
-    #[serde(rename = "UriEndpoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UriEndpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uri_endpoint: Option<String>,
     #[serde(rename = "UriPath", default, skip_serializing_if = "Option::is_none")]
     pub uri_path: Option<String>,
-    #[serde(rename = "VpcEndpointServiceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "VpcEndpointServiceName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vpc_endpoint_service_name: Option<String>,
-    #[serde(rename = "VpcEndpointServiceOwner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "VpcEndpointServiceOwner",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vpc_endpoint_service_owner: Option<String>,
 }
 
@@ -2885,7 +3868,8 @@ pub enum XksProxyConnectivityType {
 
 impl XksProxyConnectivityType {
     /// Every value, in the model's order.
-    pub const ALL: &'static [XksProxyConnectivityType] = &[Self::PublicEndpoint, Self::VpcEndpointService];
+    pub const ALL: &'static [XksProxyConnectivityType] =
+        &[Self::PublicEndpoint, Self::VpcEndpointService];
 
     /// The wire name of this value.
     pub fn as_str(self) -> &'static str {
@@ -2910,4 +3894,3 @@ impl std::fmt::Display for XksProxyConnectivityType {
         f.write_str(self.as_str())
     }
 }
-

@@ -1,0 +1,321 @@
+//! The key cache: a compact entry per key in use, so that the cryptographic path reads no
+//! database and takes no global lock (ARCHITECTURE.md "Storage and scale").
+//!
+//! An entry holds what Encrypt and Decrypt need: identity, state, usage, deletion date and the
+//! material versions, sealed, each unsealed on first use and kept unsealed. It does not hold
+//! the policy, the description or the tags. Every write the service makes replaces the entry
+//! of the key it wrote, so on one node the cache is never stale; the usage cell that records
+//! the last cryptographic use survives the replacement.
+//!
+//! Sharded by key ID: each shard is a `RwLock` over a map from key ID to the entries of that ID
+//! (one per account and region, since related multi-Region keys share an ID).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use kms_crypto::{Sealer, SecretBytes};
+use kms_model::shapes::{
+    KeyLastUsageTrackingOperation, KeySpec, KeyState, KeyUsageType, OriginType,
+};
+use kms_model::{KeyRecord, KmsError, Timestamp};
+
+const SHARDS: usize = 64;
+
+/// One material version of a cached key.
+pub(crate) struct CachedMaterial {
+    /// The binary material ID (the ciphertext header carries it).
+    pub id: [u8; 32],
+    /// The material ID as 64 hex characters (responses carry it).
+    pub id_hex: String,
+    sealed: Vec<u8>,
+    secret: OnceLock<SecretBytes>,
+}
+
+/// The last cryptographic use of a key, recorded without a lock.
+#[derive(Default)]
+pub(crate) struct UsageCell {
+    /// Milliseconds since the epoch of the last use, 0 if none since start.
+    pub at: AtomicI64,
+    /// Index into `KeyLastUsageTrackingOperation::ALL` of the last operation.
+    pub op: AtomicU8,
+    /// Whether the cell holds a use not yet written to the store.
+    dirty: AtomicBool,
+}
+
+/// What the cryptographic path knows of a key.
+pub(crate) struct CachedKey {
+    pub account: String,
+    pub region: String,
+    pub key_id: String,
+    pub arn: String,
+    pub state: KeyState,
+    pub key_spec: KeySpec,
+    pub key_usage: KeyUsageType,
+    pub origin: OriginType,
+    pub deletion_date: Option<Timestamp>,
+    pub version: u64,
+    pub materials: Vec<CachedMaterial>,
+    /// Index into `materials` of the CURRENT version.
+    pub current: Option<usize>,
+    pub usage: Arc<UsageCell>,
+}
+
+impl CachedKey {
+    /// The material version with this binary ID.
+    pub fn material(&self, id: &[u8; 32]) -> Option<&CachedMaterial> {
+        self.materials.iter().find(|m| &m.id == id)
+    }
+
+    /// The CURRENT material version.
+    pub fn current_material(&self) -> Option<&CachedMaterial> {
+        self.current.and_then(|i| self.materials.get(i))
+    }
+
+    /// Records a successful cryptographic use, lock-free; queues the key for the next flush.
+    pub fn record_use(&self, cache: &KeyCache, op: KeyLastUsageTrackingOperation, now: Timestamp) {
+        self.usage.at.store(now.millis(), Ordering::Relaxed);
+        let index = KeyLastUsageTrackingOperation::ALL
+            .iter()
+            .position(|o| *o == op)
+            .unwrap_or(0);
+        self.usage.op.store(index as u8, Ordering::Relaxed);
+        if !self.usage.dirty.swap(true, Ordering::AcqRel) {
+            cache.queue_dirty(self);
+        }
+    }
+}
+
+impl CachedMaterial {
+    /// The material in the clear, unsealed on first use.
+    pub fn secret(&self, sealer: &Sealer, key: &CachedKey) -> Result<&SecretBytes, KmsError> {
+        if let Some(secret) = self.secret.get() {
+            return Ok(secret);
+        }
+        let aad = crate::keys::material_aad(&key.arn, &self.id_hex);
+        let opened = sealer.open(kms_crypto::Purpose::KeyMaterial, &aad, &self.sealed).map_err(|e| {
+            tracing::error!(key_id = %key.key_id, error = %e, "sealed key material does not open");
+            KmsError::internal()
+        })?;
+        Ok(self.secret.get_or_init(|| opened))
+    }
+}
+
+/// A key that has a use not yet written to the store.
+pub(crate) struct DirtyKey {
+    pub account: String,
+    pub region: String,
+    pub key_id: String,
+    pub usage: Arc<UsageCell>,
+}
+
+impl DirtyKey {
+    /// Takes the recorded use, clearing the dirty mark: (time, operation).
+    pub fn take(&self) -> (Timestamp, KeyLastUsageTrackingOperation) {
+        self.usage.dirty.store(false, Ordering::Release);
+        let at = Timestamp(self.usage.at.load(Ordering::Relaxed));
+        let op = KeyLastUsageTrackingOperation::ALL
+            .get(self.usage.op.load(Ordering::Relaxed) as usize)
+            .copied()
+            .unwrap_or(KeyLastUsageTrackingOperation::Encrypt);
+        (at, op)
+    }
+}
+
+struct Shard {
+    keys: RwLock<HashMap<String, Vec<Arc<CachedKey>>>>,
+    dirty: Mutex<Vec<DirtyKey>>,
+}
+
+/// The sharded cache of keys in use.
+pub(crate) struct KeyCache {
+    shards: Vec<Shard>,
+    hasher: RandomState,
+}
+
+impl KeyCache {
+    /// An empty cache.
+    pub fn new() -> KeyCache {
+        let shards = (0..SHARDS)
+            .map(|_| Shard {
+                keys: RwLock::new(HashMap::new()),
+                dirty: Mutex::new(Vec::new()),
+            })
+            .collect();
+        KeyCache {
+            shards,
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn shard(&self, key_id: &str) -> &Shard {
+        let index = (self.hasher.hash_one(key_id) as usize) % SHARDS;
+        &self.shards[index]
+    }
+
+    /// The cached entry of this key, if any.
+    pub fn get(&self, account: &str, region: &str, key_id: &str) -> Option<Arc<CachedKey>> {
+        let map = self
+            .shard(key_id)
+            .keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        map.get(key_id)?
+            .iter()
+            .find(|k| k.account == account && k.region == region)
+            .cloned()
+    }
+
+    /// Builds and stores the entry for `record`, replacing an older one. Unsealed material and
+    /// the usage cell of the entry it replaces carry over. A record older than the cached entry
+    /// (a read that raced a write) is not cached, and the newer entry is answered.
+    pub fn put(&self, record: &KeyRecord) -> Arc<CachedKey> {
+        let shard = self.shard(&record.key_id);
+        let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
+        let entries = map.entry(record.key_id.clone()).or_default();
+        let position = entries
+            .iter()
+            .position(|k| k.account == record.account && k.region == record.region);
+        let previous = position.map(|i| Arc::clone(&entries[i]));
+        if let Some(prev) = previous.as_ref().filter(|p| p.version > record.version) {
+            return Arc::clone(prev);
+        }
+        let entry = Arc::new(build_entry(record, previous.as_deref()));
+        match position {
+            Some(i) => entries[i] = Arc::clone(&entry),
+            None => entries.push(Arc::clone(&entry)),
+        }
+        entry
+    }
+
+    /// Forgets the entry of a key (deleted, or to be reloaded).
+    pub fn remove(&self, account: &str, region: &str, key_id: &str) {
+        let shard = self.shard(key_id);
+        let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(entries) = map.get_mut(key_id) {
+            entries.retain(|k| !(k.account == account && k.region == region));
+            if entries.is_empty() {
+                map.remove(key_id);
+            }
+        }
+    }
+
+    fn queue_dirty(&self, key: &CachedKey) {
+        let shard = self.shard(&key.key_id);
+        let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
+        dirty.push(DirtyKey {
+            account: key.account.clone(),
+            region: key.region.clone(),
+            key_id: key.key_id.clone(),
+            usage: Arc::clone(&key.usage),
+        });
+    }
+
+    /// Takes every key with an unflushed use.
+    pub fn take_dirty(&self) -> Vec<DirtyKey> {
+        let mut out = Vec::new();
+        for shard in &self.shards {
+            let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
+            out.append(&mut dirty);
+        }
+        out
+    }
+}
+
+/// The cache entry for `record`, reusing what `previous` had already unsealed.
+fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
+    let materials: Vec<CachedMaterial> = record
+        .materials
+        .iter()
+        .filter_map(|m| {
+            let id = kms_crypto::parse_material_id(&m.id)?;
+            let secret = OnceLock::new();
+            if let Some(s) = previous
+                .and_then(|p| p.material(&id))
+                .and_then(|p| p.secret.get())
+            {
+                let _ = secret.set(s.clone());
+            }
+            Some(CachedMaterial {
+                id,
+                id_hex: m.id.clone(),
+                sealed: m.sealed.0.clone(),
+                secret,
+            })
+        })
+        .collect();
+    let current = record
+        .current_material()
+        .and_then(|c| materials.iter().position(|m| m.id_hex == c.id));
+    CachedKey {
+        account: record.account.clone(),
+        region: record.region.clone(),
+        key_id: record.key_id.clone(),
+        arn: record.arn(),
+        state: record.state,
+        key_spec: record.key_spec,
+        key_usage: record.key_usage,
+        origin: record.origin,
+        deletion_date: record.deletion_date,
+        version: record.version,
+        materials,
+        current,
+        usage: previous.map(|p| Arc::clone(&p.usage)).unwrap_or_default(),
+    }
+}
+
+/// Alias-to-key lookups of the cryptographic path, sharded by alias name.
+pub(crate) struct AliasCache {
+    shards: Vec<RwLock<HashMap<String, String>>>,
+    hasher: RandomState,
+}
+
+impl AliasCache {
+    /// An empty alias cache.
+    pub fn new() -> AliasCache {
+        AliasCache {
+            shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn slot(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> (&RwLock<HashMap<String, String>>, String) {
+        let key = format!("{account}/{region}/{name}");
+        let index = (self.hasher.hash_one(&key) as usize) % SHARDS;
+        (&self.shards[index], key)
+    }
+
+    /// The key ID the alias pointed at when last looked up.
+    pub fn get(&self, account: &str, region: &str, name: &str) -> Option<String> {
+        let (shard, key) = self.slot(account, region, name);
+        shard
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned()
+    }
+
+    /// Remembers the alias's target.
+    pub fn put(&self, account: &str, region: &str, name: &str, key_id: &str) {
+        let (shard, key) = self.slot(account, region, name);
+        shard
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, key_id.to_string());
+    }
+
+    /// Forgets an alias (changed or deleted).
+    pub fn remove(&self, account: &str, region: &str, name: &str) {
+        let (shard, key) = self.slot(account, region, name);
+        shard
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+    }
+}

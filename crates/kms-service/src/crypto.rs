@@ -1,0 +1,465 @@
+//! The symmetric cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+//! GenerateDataKeyWithoutPlaintext and GenerateRandom (SPEC.md D6-D13).
+//!
+//! This is the hot path. Each handler resolves its key through the cache (no database read
+//! for a key in use), checks the key-state table on the cached facts, and uses the unsealed
+//! material the cache keeps. Ciphertexts bind the key's identity and the canonical encryption
+//! context (ARCHITECTURE.md "Ciphertext format").
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kms_crypto::ciphertext::{self, KeyReference, Parsed};
+use kms_model::key_state::{check_facts, KeyFacts};
+use kms_model::shapes::*;
+use kms_model::{Blob, Caller, ErrorCode, KmsError, Operation, SensitiveBlob};
+
+use crate::cache::CachedKey;
+use crate::resolve::{load_cached, locate, Forms, KeyLocation};
+use crate::Service;
+
+/// AWS's answer for a ciphertext whose key is not the caller's to use (SPEC D9a).
+const UNKNOWN_CIPHERTEXT_KEY: &str = "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.";
+
+/// AWS's answer when the KeyId of a request is not the key of the ciphertext (SPEC B24).
+const INCORRECT_KEY: &str =
+    "The key ID in the request does not identify a CMK that can perform this operation.";
+
+/// The DryRunOperationException of every operation that has DryRun (SPEC D11).
+pub(crate) fn dry_run_error() -> KmsError {
+    KmsError::new(
+        ErrorCode::DryRunOperationException,
+        "The request would have succeeded, but the DryRun option is set.",
+    )
+}
+
+/// The key at `key_id` from the cache, usable for `op`: state and usage checked.
+async fn usable_key(
+    svc: &Service,
+    caller: &Caller,
+    op: Operation,
+    key_id: &str,
+) -> Result<Arc<CachedKey>, KmsError> {
+    let loc = locate(svc, caller, op, key_id, Forms::Any).await?;
+    let key = load_cached(svc, caller, &loc).await?;
+    check_usable(op, &key)?;
+    Ok(key)
+}
+
+/// The key-state table and the key-usage rule (SPEC D7) for a cached key.
+fn check_usable(op: Operation, key: &CachedKey) -> Result<(), KmsError> {
+    let facts = KeyFacts {
+        arn: &key.arn,
+        state: key.state,
+        origin: key.origin,
+        key_spec: key.key_spec,
+    };
+    check_facts(op, &facts)?;
+    if key.key_usage != KeyUsageType::EncryptDecrypt {
+        return Err(KmsError::new(
+            ErrorCode::InvalidKeyUsageException,
+            format!(
+                "{} key usage is {} which is not valid for {}.",
+                key.arn,
+                key.key_usage,
+                op.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A symmetric key encrypts only with SYMMETRIC_DEFAULT.
+fn check_algorithm(key: &CachedKey, alg: Option<EncryptionAlgorithmSpec>) -> Result<(), KmsError> {
+    match alg {
+        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
+        Some(other) => Err(KmsError::new(
+            ErrorCode::InvalidKeyUsageException,
+            format!(
+                "Algorithm {other} is incompatible with key spec {}.",
+                key.key_spec
+            ),
+        )),
+    }
+}
+
+/// Grants do not exist in kmsd yet, so no grant token can be valid.
+fn check_grant_tokens(tokens: &Option<Vec<String>>) -> Result<(), KmsError> {
+    match tokens {
+        Some(t) if !t.is_empty() => Err(KmsError::new(
+            ErrorCode::InvalidGrantTokenException,
+            "The grant token is not valid: kmsd does not support grants yet.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The key reference a ciphertext of `key` carries.
+fn key_reference(key: &CachedKey) -> KeyReference {
+    let region = (!key.key_id.starts_with("mrk-")).then(|| key.region.clone());
+    KeyReference {
+        account: key.account.clone(),
+        region,
+        key_id: key.key_id.clone(),
+    }
+}
+
+/// Encrypts `plaintext` under the key's current material; answers (ciphertext, material ID).
+fn seal_under(
+    svc: &Service,
+    key: &CachedKey,
+    context: &Option<BTreeMap<String, String>>,
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, String), KmsError> {
+    let material = key.current_material().ok_or_else(|| {
+        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
+        KmsError::internal()
+    })?;
+    let secret = material.secret(&svc.sealer, key)?;
+    let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
+    let blob = ciphertext::encrypt(secret, &key_reference(key), &material.id, &aad, plaintext)
+        .map_err(|e| {
+            tracing::error!(key_id = %key.key_id, error = %e, "encryption failed");
+            KmsError::internal()
+        })?;
+    Ok((blob, material.id_hex.clone()))
+}
+
+/// Encrypt (SPEC D6-D8).
+pub(crate) async fn encrypt(
+    svc: &Service,
+    caller: &Caller,
+    req: EncryptRequest,
+) -> Result<EncryptResponse, KmsError> {
+    // Step 1: the key, usable for Encrypt, with the one algorithm of a symmetric key.
+    let key = usable_key(svc, caller, Operation::Encrypt, &req.key_id).await?;
+    check_algorithm(&key, req.encryption_algorithm)?;
+    check_grant_tokens(&req.grant_tokens)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+
+    // Step 2: encrypt under the current material, bound to the key and the context.
+    let (blob, _) = seal_under(svc, &key, &req.encryption_context, req.plaintext.as_bytes())?;
+    key.record_use(
+        &svc.cache,
+        KeyLastUsageTrackingOperation::Encrypt,
+        svc.clock.now(),
+    );
+    Ok(EncryptResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        key_id: Some(key.arn.clone()),
+        encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+    })
+}
+
+/// The key that can decrypt `parsed`: the one `key_id` names, which must be the ciphertext's
+/// own key (SPEC B24), or without a KeyId the key the ciphertext names (SPEC D9, D9a).
+async fn decrypting_key(
+    svc: &Service,
+    caller: &Caller,
+    op: Operation,
+    key_id: Option<&str>,
+    parsed: &Parsed,
+) -> Result<Arc<CachedKey>, KmsError> {
+    let named = &parsed.key_ref;
+    let key = match key_id {
+        Some(key_id) => {
+            let key = usable_key(svc, caller, op, key_id).await?;
+            let same_region = named.region.as_deref().is_none_or(|r| r == key.region);
+            if named.key_id != key.key_id || named.account != key.account || !same_region {
+                return Err(KmsError::new(
+                    ErrorCode::IncorrectKeyException,
+                    INCORRECT_KEY,
+                ));
+            }
+            key
+        }
+        None => {
+            let denied = || KmsError::new(ErrorCode::AccessDeniedException, UNKNOWN_CIPHERTEXT_KEY);
+            let in_region = named
+                .region
+                .as_deref()
+                .is_none_or(|r| r == caller.region.as_str());
+            if named.account != caller.account.as_str() || !in_region {
+                return Err(denied());
+            }
+            let loc = KeyLocation {
+                account: named.account.clone(),
+                region: caller.region.as_str().to_string(),
+                key_id: named.key_id.clone(),
+            };
+            let key = load_cached(svc, caller, &loc)
+                .await
+                .map_err(|e| match e.code {
+                    ErrorCode::NotFoundException => denied(),
+                    _ => e,
+                })?;
+            check_usable(op, &key)?;
+            key
+        }
+    };
+    Ok(key)
+}
+
+/// Opens `parsed` with the material version it names; any failure is InvalidCiphertext.
+fn open_with(
+    svc: &Service,
+    key: &CachedKey,
+    parsed: &Parsed,
+    context: &Option<BTreeMap<String, String>>,
+) -> Result<(SensitiveBlob, String), KmsError> {
+    let material = key
+        .material(&parsed.material_id)
+        .ok_or_else(KmsError::invalid_ciphertext)?;
+    let secret = material.secret(&svc.sealer, key)?;
+    let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
+    let plain =
+        ciphertext::decrypt(secret, parsed, &aad).map_err(|_| KmsError::invalid_ciphertext())?;
+    Ok((
+        SensitiveBlob(plain.expose().to_vec()),
+        material.id_hex.clone(),
+    ))
+}
+
+/// Decrypt (SPEC D8, D9, D9a, B24).
+pub(crate) async fn decrypt(
+    svc: &Service,
+    caller: &Caller,
+    req: DecryptRequest,
+) -> Result<DecryptResponse, KmsError> {
+    // Step 1: what the request may not ask of kmsd.
+    if req.recipient.is_some() {
+        return Err(KmsError::unsupported(
+            "Recipient (Nitro Enclaves attestation) is not supported by kmsd.",
+        ));
+    }
+    check_grant_tokens(&req.grant_tokens)?;
+    let ignore_ciphertext = req
+        .dry_run_modifiers
+        .as_ref()
+        .is_some_and(|m| m.contains(&DryRunModifierType::IgnoreCiphertext));
+    if req.dry_run == Some(true) && ignore_ciphertext {
+        return dry_run_without_ciphertext(svc, caller, req.key_id.as_deref()).await;
+    }
+
+    // Step 2: the ciphertext must be ours, and the key it names the caller's.
+    let blob = req
+        .ciphertext_blob
+        .as_ref()
+        .ok_or_else(|| missing_member("ciphertextBlob"))?;
+    let parsed = ciphertext::parse(&blob.0).map_err(|_| KmsError::invalid_ciphertext())?;
+    let key = decrypting_key(
+        svc,
+        caller,
+        Operation::Decrypt,
+        req.key_id.as_deref(),
+        &parsed,
+    )
+    .await?;
+    check_algorithm(&key, req.encryption_algorithm)?;
+
+    // Step 3: open it under the material version it names and the caller's context.
+    let (plaintext, material_id) = open_with(svc, &key, &parsed, &req.encryption_context)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+    key.record_use(
+        &svc.cache,
+        KeyLastUsageTrackingOperation::Decrypt,
+        svc.clock.now(),
+    );
+    Ok(DecryptResponse {
+        key_id: Some(key.arn.clone()),
+        plaintext: Some(plaintext),
+        encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+        key_material_id: Some(material_id),
+        ..Default::default()
+    })
+}
+
+/// DryRun with IGNORE_CIPHERTEXT: only the key named by KeyId is checked.
+async fn dry_run_without_ciphertext<T>(
+    svc: &Service,
+    caller: &Caller,
+    key_id: Option<&str>,
+) -> Result<T, KmsError> {
+    let key_id = key_id.ok_or_else(|| missing_member("keyId"))?;
+    usable_key(svc, caller, Operation::Decrypt, key_id).await?;
+    Err(dry_run_error())
+}
+
+/// The ValidationException of a member that this request form requires.
+fn missing_member(path: &str) -> KmsError {
+    KmsError::validation(format!(
+        "1 validation error detected: Value null at '{path}' failed to satisfy constraint: Member must not be null"
+    ))
+}
+
+/// ReEncrypt: decrypt under the source key, encrypt under the destination (SPEC D10).
+pub(crate) async fn re_encrypt(
+    svc: &Service,
+    caller: &Caller,
+    req: ReEncryptRequest,
+) -> Result<ReEncryptResponse, KmsError> {
+    // Step 1: both keys: the source from the ciphertext (or SourceKeyId), the destination.
+    check_grant_tokens(&req.grant_tokens)?;
+    let blob = req
+        .ciphertext_blob
+        .as_ref()
+        .ok_or_else(|| missing_member("ciphertextBlob"))?;
+    let parsed = ciphertext::parse(&blob.0).map_err(|_| KmsError::invalid_ciphertext())?;
+    let source = decrypting_key(
+        svc,
+        caller,
+        Operation::ReEncrypt,
+        req.source_key_id.as_deref(),
+        &parsed,
+    )
+    .await?;
+    check_algorithm(&source, req.source_encryption_algorithm)?;
+    let dest = usable_key(svc, caller, Operation::ReEncrypt, &req.destination_key_id).await?;
+    check_algorithm(&dest, req.destination_encryption_algorithm)?;
+
+    // Step 2: open under the source, seal under the destination.
+    let (plaintext, source_material) =
+        open_with(svc, &source, &parsed, &req.source_encryption_context)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+    let (out, dest_material) = seal_under(
+        svc,
+        &dest,
+        &req.destination_encryption_context,
+        plaintext.as_bytes(),
+    )?;
+    let now = svc.clock.now();
+    source.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
+    dest.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
+    Ok(ReEncryptResponse {
+        ciphertext_blob: Some(Blob(out)),
+        source_key_id: Some(source.arn.clone()),
+        key_id: Some(dest.arn.clone()),
+        source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+        destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+        source_key_material_id: Some(source_material),
+        destination_key_material_id: Some(dest_material),
+    })
+}
+
+/// The data key length of a GenerateDataKey request: exactly one of KeySpec and
+/// NumberOfBytes (SPEC D12).
+fn data_key_length(spec: Option<DataKeySpec>, bytes: Option<i64>) -> Result<usize, KmsError> {
+    match (spec, bytes) {
+        (Some(DataKeySpec::Aes128), None) => Ok(16),
+        (Some(DataKeySpec::Aes256), None) => Ok(32),
+        (None, Some(n)) => Ok(n as usize),
+        (None, None) => Err(KmsError::validation(
+            "Please specify either number of bytes or key spec.",
+        )),
+        (Some(_), Some(_)) => Err(KmsError::validation(
+            "Please specify either number of bytes or key spec, but not both.",
+        )),
+    }
+}
+
+/// GenerateDataKey and GenerateDataKeyWithoutPlaintext: a random data key and its ciphertext.
+async fn generate_data_key_common(
+    svc: &Service,
+    caller: &Caller,
+    op: Operation,
+    req: GenerateDataKeyRequest,
+) -> Result<(Vec<u8>, SensitiveBlob, Arc<CachedKey>, String), KmsError> {
+    // Step 1: the key and the length asked for.
+    if req.recipient.is_some() {
+        return Err(KmsError::unsupported(
+            "Recipient (Nitro Enclaves attestation) is not supported by kmsd.",
+        ));
+    }
+    let key = usable_key(svc, caller, op, &req.key_id).await?;
+    let length = data_key_length(req.key_spec, req.number_of_bytes)?;
+    check_grant_tokens(&req.grant_tokens)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+
+    // Step 2: random bytes, encrypted like an Encrypt of them.
+    let data_key = SensitiveBlob(kms_crypto::random_bytes(length));
+    let (blob, material_id) = seal_under(svc, &key, &req.encryption_context, data_key.as_bytes())?;
+    let tracked = match op {
+        Operation::GenerateDataKeyWithoutPlaintext => {
+            KeyLastUsageTrackingOperation::GenerateDataKeyWithoutPlaintext
+        }
+        _ => KeyLastUsageTrackingOperation::GenerateDataKey,
+    };
+    key.record_use(&svc.cache, tracked, svc.clock.now());
+    Ok((blob, data_key, key, material_id))
+}
+
+/// GenerateDataKey (SPEC D12).
+pub(crate) async fn generate_data_key(
+    svc: &Service,
+    caller: &Caller,
+    req: GenerateDataKeyRequest,
+) -> Result<GenerateDataKeyResponse, KmsError> {
+    let (blob, plaintext, key, material_id) =
+        generate_data_key_common(svc, caller, Operation::GenerateDataKey, req).await?;
+    Ok(GenerateDataKeyResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        plaintext: Some(plaintext),
+        key_id: Some(key.arn.clone()),
+        key_material_id: Some(material_id),
+        ..Default::default()
+    })
+}
+
+/// GenerateDataKeyWithoutPlaintext (SPEC D12).
+pub(crate) async fn generate_data_key_without_plaintext(
+    svc: &Service,
+    caller: &Caller,
+    req: GenerateDataKeyWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
+    let req = GenerateDataKeyRequest {
+        key_id: req.key_id,
+        encryption_context: req.encryption_context,
+        number_of_bytes: req.number_of_bytes,
+        key_spec: req.key_spec,
+        grant_tokens: req.grant_tokens,
+        recipient: None,
+        dry_run: req.dry_run,
+    };
+    let (blob, _, key, material_id) =
+        generate_data_key_common(svc, caller, Operation::GenerateDataKeyWithoutPlaintext, req)
+            .await?;
+    Ok(GenerateDataKeyWithoutPlaintextResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        key_id: Some(key.arn.clone()),
+        key_material_id: Some(material_id),
+    })
+}
+
+/// GenerateRandom: 1 to 1024 random bytes (SPEC D13).
+pub(crate) async fn generate_random(
+    _svc: &Service,
+    _caller: &Caller,
+    req: GenerateRandomRequest,
+) -> Result<GenerateRandomResponse, KmsError> {
+    if req.recipient.is_some() {
+        return Err(KmsError::unsupported(
+            "Recipient (Nitro Enclaves attestation) is not supported by kmsd.",
+        ));
+    }
+    if let Some(id) = req.custom_key_store_id {
+        return Err(KmsError::new(
+            ErrorCode::CustomKeyStoreNotFoundException,
+            format!("Custom key store '{id}' does not exist: kmsd has no custom key stores."),
+        ));
+    }
+    let n = req
+        .number_of_bytes
+        .ok_or_else(|| KmsError::validation("NumberOfBytes is required."))?;
+    Ok(GenerateRandomResponse {
+        plaintext: Some(SensitiveBlob(kms_crypto::random_bytes(n as usize))),
+        ciphertext_for_recipient: None,
+    })
+}

@@ -1,0 +1,253 @@
+//! Key rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+//! RotateKeyOnDemand, ListKeyRotations, and the automatic rotation the scheduler applies.
+//!
+//! A rotation adds a material version and makes it CURRENT; earlier versions become
+//! NON_CURRENT and keep decrypting what they encrypted (the ciphertext names its version).
+
+use kms_model::shapes::*;
+use kms_model::{key_state, Caller, ErrorCode, KeyRecord, KmsError, Operation, Timestamp};
+
+use crate::keys::new_material;
+use crate::resolve::{load_record, locate, Forms};
+use crate::write::update_key;
+use crate::{pagination, Service};
+
+/// The default automatic rotation period, in days.
+const DEFAULT_PERIOD_DAYS: i64 = 365;
+
+/// How many on-demand rotations a key may have (SPEC A43).
+const ON_DEMAND_LIMIT: u32 = 25;
+
+/// How close to a due automatic rotation an on-demand one conflicts, in milliseconds.
+const CONFLICT_WINDOW_MILLIS: i64 = 20 * 60 * 1000;
+
+/// Adds a new CURRENT material version to `record`; the old one becomes NON_CURRENT.
+pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind: RotationType) {
+    for m in record
+        .materials
+        .iter_mut()
+        .filter(|m| m.state == KeyMaterialState::Current)
+    {
+        m.state = KeyMaterialState::NonCurrent;
+    }
+    let mut material = new_material(svc, &record.arn(), &record.key_id);
+    material.rotation_date = Some(now);
+    material.rotation_type = Some(kind);
+    record.materials.push(material);
+    if kind == RotationType::Automatic {
+        let period = record.rotation.period_days.unwrap_or(DEFAULT_PERIOD_DAYS);
+        record.rotation.next_rotation = Some(now.plus_days(period));
+    }
+}
+
+/// Applies an automatic rotation that is due, if the key is Enabled and rotation is on.
+/// Answers whether it rotated.
+pub(crate) fn rotate_if_due(svc: &Service, record: &mut KeyRecord, now: Timestamp) -> bool {
+    let due = record.rotation.enabled
+        && record.state == KeyState::Enabled
+        && record.rotation.next_rotation.is_some_and(|at| at <= now);
+    if due {
+        rotate(svc, record, now, RotationType::Automatic);
+    }
+    due
+}
+
+/// EnableKeyRotation: automatic rotation every RotationPeriodInDays (90-2560, default 365).
+pub(crate) async fn enable_key_rotation(
+    svc: &Service,
+    caller: &Caller,
+    req: EnableKeyRotationRequest,
+) -> Result<(), KmsError> {
+    let period = req.rotation_period_in_days.unwrap_or(DEFAULT_PERIOD_DAYS);
+    let loc = locate(
+        svc,
+        caller,
+        Operation::EnableKeyRotation,
+        &req.key_id,
+        Forms::KeyOnly,
+    )
+    .await?;
+    update_key(
+        svc,
+        caller,
+        &loc,
+        Operation::EnableKeyRotation,
+        |record, now| {
+            // Enabling starts the period now; changing the period of an enabled key keeps the
+            // date the current period started from (and rotates at once if that is long past).
+            let start = match (
+                record.rotation.enabled,
+                record.rotation.next_rotation,
+                record.rotation.period_days,
+            ) {
+                (true, Some(next), Some(old)) => next.plus_days(-old),
+                _ => now,
+            };
+            record.rotation.enabled = true;
+            record.rotation.period_days = Some(period);
+            record.rotation.next_rotation = Some(start.plus_days(period));
+            rotate_if_due(svc, record, now);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// DisableKeyRotation: no more automatic rotations.
+pub(crate) async fn disable_key_rotation(
+    svc: &Service,
+    caller: &Caller,
+    req: DisableKeyRotationRequest,
+) -> Result<(), KmsError> {
+    let loc = locate(
+        svc,
+        caller,
+        Operation::DisableKeyRotation,
+        &req.key_id,
+        Forms::KeyOnly,
+    )
+    .await?;
+    update_key(
+        svc,
+        caller,
+        &loc,
+        Operation::DisableKeyRotation,
+        |record, _| {
+            record.rotation.enabled = false;
+            record.rotation.next_rotation = None;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// GetKeyRotationStatus: whether rotation is on, its period and the next date.
+pub(crate) async fn get_key_rotation_status(
+    svc: &Service,
+    caller: &Caller,
+    req: GetKeyRotationStatusRequest,
+) -> Result<GetKeyRotationStatusResponse, KmsError> {
+    let loc = locate(
+        svc,
+        caller,
+        Operation::GetKeyRotationStatus,
+        &req.key_id,
+        Forms::KeyOnly,
+    )
+    .await?;
+    let record = load_record(svc, caller, &loc).await?;
+    key_state::check(Operation::GetKeyRotationStatus, &record)?;
+    let enabled = record.rotation.enabled;
+    Ok(GetKeyRotationStatusResponse {
+        key_rotation_enabled: Some(enabled),
+        key_id: Some(record.arn()),
+        rotation_period_in_days: record.rotation.period_days.filter(|_| enabled),
+        next_rotation_date: record.rotation.next_rotation.filter(|_| enabled),
+        on_demand_rotation_start_date: record.rotation.on_demand_start,
+    })
+}
+
+/// RotateKeyOnDemand: a new material version now (SPEC A43-A44). kmsd completes the rotation
+/// within the call, so no rotation is ever left in progress.
+pub(crate) async fn rotate_key_on_demand(
+    svc: &Service,
+    caller: &Caller,
+    req: RotateKeyOnDemandRequest,
+) -> Result<RotateKeyOnDemandResponse, KmsError> {
+    let loc = locate(
+        svc,
+        caller,
+        Operation::RotateKeyOnDemand,
+        &req.key_id,
+        Forms::KeyOnly,
+    )
+    .await?;
+    let (_, record) = update_key(svc, caller, &loc, Operation::RotateKeyOnDemand, |record, now| {
+        // Step 1: only symmetric keys rotate; AWS answers an empty message otherwise.
+        if record.key_spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::unsupported(""));
+        }
+        // Step 2: the quota, and no clash with a due automatic rotation.
+        if record.rotation.on_demand_count >= ON_DEMAND_LIMIT {
+            return Err(KmsError::new(ErrorCode::LimitExceededException, format!(
+                "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
+                record.arn()
+            )));
+        }
+        let soon = now.plus_millis(CONFLICT_WINDOW_MILLIS);
+        if record.rotation.enabled && record.rotation.next_rotation.is_some_and(|at| at <= soon) {
+            return Err(KmsError::new(ErrorCode::ConflictException, format!(
+                "An automatic rotation of {} is due within 20 minutes; retry after it.",
+                record.arn()
+            )));
+        }
+        // Step 3: rotate.
+        rotate(svc, record, now, RotationType::OnDemand);
+        record.rotation.on_demand_count += 1;
+        Ok(())
+    })
+    .await?;
+    Ok(RotateKeyOnDemandResponse {
+        key_id: Some(record.arn()),
+    })
+}
+
+/// ListKeyRotations: completed rotations, or every material version (SPEC A45).
+pub(crate) async fn list_key_rotations(
+    svc: &Service,
+    caller: &Caller,
+    req: ListKeyRotationsRequest,
+) -> Result<ListKeyRotationsResponse, KmsError> {
+    // Step 1: the key, which must be one that rotates.
+    let loc = locate(
+        svc,
+        caller,
+        Operation::ListKeyRotations,
+        &req.key_id,
+        Forms::KeyOnly,
+    )
+    .await?;
+    let record = load_record(svc, caller, &loc).await?;
+    key_state::check(Operation::ListKeyRotations, &record)?;
+    if record.key_spec != KeySpec::SymmetricDefault {
+        return Err(KmsError::unsupported(format!(
+            "{} key spec is {} which does not support rotation.",
+            record.arn(),
+            record.key_spec
+        )));
+    }
+
+    // Step 2: which versions, then one page of them.
+    let all = req.include_key_material == Some(IncludeKeyMaterial::AllKeyMaterial);
+    let arn = record.arn();
+    let entries: Vec<RotationsListEntry> = record
+        .materials
+        .iter()
+        .filter(|m| all || m.rotation_date.is_some())
+        .map(|m| RotationsListEntry {
+            key_id: Some(arn.clone()),
+            key_material_id: Some(m.id.clone()),
+            key_material_state: Some(m.state),
+            rotation_date: m.rotation_date,
+            rotation_type: m.rotation_type,
+            ..Default::default()
+        })
+        .collect();
+    let start = match pagination::after(req.marker.as_deref())? {
+        Some(pos) => pos
+            .parse::<usize>()
+            .map_err(|_| KmsError::new(ErrorCode::InvalidMarkerException, "Invalid marker."))?,
+        None => 0,
+    };
+    let limit = pagination::limit(req.limit, 100, 1000);
+    let page: Vec<RotationsListEntry> = entries.iter().skip(start).take(limit).cloned().collect();
+    let end = start + page.len();
+    let truncated = end < entries.len();
+    Ok(ListKeyRotationsResponse {
+        rotations: Some(page),
+        next_marker: truncated.then(|| pagination::next_marker(&end.to_string())),
+        truncated: Some(truncated),
+    })
+}

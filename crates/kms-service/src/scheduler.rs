@@ -1,0 +1,132 @@
+//! What time makes due: keys whose deletion date has passed are deleted with their aliases,
+//! automatic rotations happen, and last-use records reach the store (ARCHITECTURE.md "Time").
+//!
+//! Idempotent and catching up: a server that was down applies everything that came due at its
+//! next tick, and the cryptographic path checks the deletion date itself, so a late scheduler
+//! never lets a deleted key be used.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kms_model::{KeyRecord, KmsError, LastUsage, Timestamp};
+use kms_store::StoreError;
+
+use crate::rotation::rotate_if_due;
+use crate::write::store_error;
+use crate::Service;
+
+/// How many due keys one pass takes from the store.
+const BATCH: usize = 256;
+
+/// How often the background task ticks.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Ticks for ever: catch up at once, then every second.
+pub(crate) async fn run_forever(svc: Arc<Service>) {
+    loop {
+        if let Err(e) = svc.tick().await {
+            tracing::warn!(error = %e, "scheduler tick failed");
+        }
+        tokio::time::sleep(TICK).await;
+    }
+}
+
+/// Applies every deletion and rotation that is due at the clock's current time.
+pub(crate) async fn run_due(svc: &Service) -> Result<(), KmsError> {
+    let now = svc.clock.now();
+    loop {
+        // Step 1: the next batch of due keys.
+        let due = svc.store.keys_due(now, BATCH).await.map_err(store_error)?;
+        let full = due.len() == BATCH;
+
+        // Step 2: apply each; a key that changed meanwhile is simply re-read next pass.
+        let mut progressed = false;
+        for record in due {
+            progressed |= apply(svc, record, now).await?;
+        }
+        if !full || !progressed {
+            return Ok(());
+        }
+    }
+}
+
+/// Applies what is due for one key; answers whether anything changed.
+async fn apply(svc: &Service, mut record: KeyRecord, now: Timestamp) -> Result<bool, KmsError> {
+    // A deletion date that has passed: the key and its aliases go (SPEC D20, D25).
+    if record.deletion_date.is_some_and(|d| d <= now) {
+        return delete(svc, &record).await.map(|_| true);
+    }
+    // An automatic rotation that is due.
+    if !rotate_if_due(svc, &mut record, now) {
+        return Ok(false);
+    }
+    match svc.store.update_key(&record).await {
+        Ok(version) => {
+            record.version = version;
+            svc.cache.put(&record);
+            tracing::info!(key_id = %record.key_id, "rotated key material automatically");
+            Ok(true)
+        }
+        Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+/// Deletes a key whose waiting period is over, with its aliases.
+async fn delete(svc: &Service, record: &KeyRecord) -> Result<(), KmsError> {
+    let (account, region) = (record.account.as_str(), record.region.as_str());
+    let aliases = svc
+        .store
+        .list_aliases(account, region, Some(&record.key_id), None, usize::MAX / 2)
+        .await
+        .map_err(store_error)?;
+    svc.store
+        .delete_key(account, region, &record.key_id)
+        .await
+        .map_err(store_error)?;
+    for alias in aliases.items {
+        svc.aliases.remove(account, region, &alias.name);
+    }
+    svc.cache.remove(account, region, &record.key_id);
+    tracing::info!(key_id = %record.key_id, "deleted key at the end of its waiting period");
+    Ok(())
+}
+
+/// Writes the last cryptographic use of every key used since the previous flush.
+pub(crate) async fn flush_last_usage(svc: &Service) -> Result<(), KmsError> {
+    for dirty in svc.cache.take_dirty() {
+        let (at, op) = dirty.take();
+        for _ in 0..4 {
+            let Some(mut record) = svc
+                .store
+                .get_key(&dirty.account, &dirty.region, &dirty.key_id)
+                .await
+                .map_err(store_error)?
+            else {
+                break;
+            };
+            if record
+                .last_usage
+                .as_ref()
+                .is_some_and(|u| u.timestamp >= at)
+            {
+                break;
+            }
+            record.last_usage = Some(LastUsage {
+                timestamp: at,
+                operation: op.as_str().to_string(),
+            });
+            match svc.store.update_key(&record).await {
+                Ok(version) => {
+                    record.version = version;
+                    svc.cache.put(&record);
+                    break;
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => break,
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+    }
+    Ok(())
+}
