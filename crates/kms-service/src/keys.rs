@@ -16,8 +16,9 @@ use crate::resolve::{load_cached, load_record, locate, Forms};
 use crate::write::{store_error, update_key};
 use crate::{pagination, policy, rotation, tags, Service};
 
-/// The associated data that binds sealed material to its owner and material ID.
-pub(crate) fn material_aad(owner: &str, material_id: &str) -> Vec<u8> {
+/// The associated data that binds sealed material to its owner (the key ARN) and material ID.
+/// Public so that tests can open a stored record with the root key they made.
+pub fn material_aad(owner: &str, material_id: &str) -> Vec<u8> {
     format!("kmsd key material v1\0{owner}\0{material_id}").into_bytes()
 }
 

@@ -15,7 +15,7 @@ mod aliases;
 mod cache;
 mod crypto;
 mod dispatch;
-mod keys;
+pub mod keys;
 mod metadata;
 mod pagination;
 mod policy;
