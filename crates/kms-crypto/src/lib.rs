@@ -13,6 +13,7 @@
 //!
 //! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     test,
     allow(

@@ -29,8 +29,15 @@ pub fn material_id_hex(id: &[u8; 32]) -> String {
     hex::encode(id)
 }
 
-/// A material ID from its 64 hex characters (either case); `None` for anything else.
+/// A material ID from its 64 lowercase hex characters, the only form the API shows and accepts
+/// (`^[a-f0-9]+$`, SPEC.md A21); `None` for anything else, uppercase included.
 pub fn parse_material_id(hex: &str) -> Option<[u8; 32]> {
+    let lowercase = hex
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !lowercase {
+        return None;
+    }
     let mut id = [0u8; 32];
     hex::decode_to_slice(hex, &mut id).ok()?;
     Some(id)
@@ -88,7 +95,7 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_eq!(parse_material_id(&text), Some(id));
-        assert_eq!(parse_material_id(&text.to_uppercase()), Some(id));
+        assert_eq!(parse_material_id(&text.to_uppercase()), None);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! The key ID is stored as its 16 raw bytes: those of the UUID for a single-Region key, those of
 //! the 32 hex digits after `mrk-` for a multi-Region key. The kind decides the textual form a
 //! parse rebuilds, so a single-Region reference must carry a UUID and a multi-Region reference an
-//! `mrk-` ID; any other pairing cannot be encoded.
+//! `mrk-` ID; any other pairing cannot be encoded. Hex digits of either case encode; a parse
+//! always rebuilds lowercase, the form kmsd generates.
 
 use crate::CryptoError;
 
