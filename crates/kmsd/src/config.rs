@@ -1,0 +1,724 @@
+//! The TOML configuration file, and its merge with the command line into [`Settings`].
+//!
+//! Every setting has one precedence: the flag, then its `KMSD_*` variable (both read by clap in
+//! [`crate::cli`]), then the file, then the default. docs/configuration.md documents each field.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tracing_subscriber::EnvFilter;
+use zeroize::Zeroizing;
+
+use kms_model::AccountId;
+
+use crate::cli::ServeArgs;
+use crate::credentials::Credential;
+
+/// The listen address when none is configured.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The data directory when none is configured, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "./kmsd-data";
+/// The log filter when none is configured.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// The partitions whose IAM ARNs may name a principal.
+const PARTITIONS: [&str; 3] = ["aws", "aws-cn", "aws-us-gov"];
+
+/// The contents of the TOML configuration file. Every field is optional; relative paths are
+/// taken relative to the directory of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on, as HOST:PORT; port 0 picks a free port.
+    pub listen: Option<String>,
+    /// Directory of the database, the generated root key and the generated credentials.
+    pub data_dir: Option<PathBuf>,
+    /// PEM certificate chain for HTTPS; needs `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`; needs `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Log filter: a level or tracing directives such as `info,kms_api=debug`.
+    pub log_level: Option<String>,
+    /// File holding the root key as 64 hex digits, readable by its owner only.
+    pub root_key_file: Option<PathBuf>,
+    /// The access keys that may sign requests. Without any, kmsd generates one.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKeyEntry>,
+}
+
+/// One `[[access_keys]]` table: an access key, its secret and the identity it signs as.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKeyEntry {
+    /// The access key ID clients put in their requests, e.g. `AKIAIOSFODNN7EXAMPLE`.
+    pub id: String,
+    /// The secret access key clients sign with.
+    pub secret: Zeroizing<String>,
+    /// The 12-digit account the key belongs to.
+    pub account: String,
+    /// The IAM principal ARN of the caller, in the same account; default: the account root.
+    pub principal: Option<String>,
+}
+
+impl fmt::Debug for AccessKeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKeyEntry")
+            .field("id", &self.id)
+            .field("secret", &"[redacted]")
+            .field("account", &self.account)
+            .field("principal", &self.principal)
+            .finish()
+    }
+}
+
+/// The two files of a TLS identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The PEM private key.
+    pub key: PathBuf,
+}
+
+/// The settings kmsd runs with, after the merge and validation.
+#[derive(Debug)]
+pub struct Settings {
+    /// Address to bind.
+    pub listen: String,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The TLS identity; `None` serves plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// The tracing filter directives.
+    pub log_filter: String,
+    /// The root key file named by the configuration, if any.
+    pub root_key_file: Option<PathBuf>,
+    /// The configured access keys; empty means "use the generated credentials".
+    pub access_keys: Vec<Credential>,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file cannot be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML, or has an unknown, missing or mistyped field.
+    #[error("config file {}, line {line}, column {column}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the error.
+        line: usize,
+        /// The 1-based column of the error.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A field of the configuration file has a value kmsd does not accept.
+    #[error("config file {}: {field}: {reason}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The field, e.g. `access_keys[1].account`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Only one half of the TLS identity is configured.
+    #[error("TLS needs both a certificate and a key: {given} is set but {missing} is not")]
+    TlsHalf {
+        /// The half that is configured.
+        given: &'static str,
+        /// The half that is missing.
+        missing: &'static str,
+    },
+    /// The log filter does not parse.
+    #[error("invalid log filter {filter:?} from {source_name}: {reason}")]
+    LogFilter {
+        /// The filter text.
+        filter: String,
+        /// Where it came from.
+        source_name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Reads the configuration file named by `args` (if any) and merges it with `args`.
+/// `rust_log` is the value of `RUST_LOG`, if set.
+pub fn load(args: &ServeArgs, rust_log: Option<String>) -> Result<Settings, ConfigError> {
+    let file = match &args.config {
+        Some(path) => Some((read_file(path)?, path.clone())),
+        None => None,
+    };
+    merge(args, file, rust_log)
+}
+
+/// Reads and parses one configuration file.
+pub fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(read_error)?);
+    parse(&text, path)
+}
+
+/// Parses the text of a configuration file; `path` only names it in errors.
+///
+/// The error carries the position and toml's message but never the source line, which could
+/// hold a secret.
+fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |span| span.start);
+        let (line, column) = line_and_column(text, offset);
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
+    })
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Merges the command line over the file over the defaults, and validates the result.
+fn merge(
+    args: &ServeArgs,
+    file: Option<(FileConfig, PathBuf)>,
+    rust_log: Option<String>,
+) -> Result<Settings, ConfigError> {
+    let (file, file_path) = match file {
+        Some((config, path)) => (config, Some(path)),
+        None => (FileConfig::default(), None),
+    };
+    let base = file_path
+        .as_deref()
+        .map(|p| p.parent().unwrap_or(Path::new("")));
+    let from_file = |p: Option<PathBuf>| p.map(|p| resolve_path(base, p));
+
+    // Each field: the command line, else the file, else the default.
+    let listen = args
+        .listen
+        .clone()
+        .or(file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.into());
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or_else(|| from_file(file.data_dir))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let root_key_file = args
+        .root_key_file
+        .clone()
+        .or_else(|| from_file(file.root_key_file));
+    let tls_cert = args.tls_cert.clone().or_else(|| from_file(file.tls_cert));
+    let tls_key = args.tls_key.clone().or_else(|| from_file(file.tls_key));
+    let log_filter = log_filter(args.log_level.as_deref(), rust_log, file.log_level)?;
+
+    // TLS is all or nothing.
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ConfigError::TlsHalf {
+                given: "tls_cert",
+                missing: "tls_key",
+            })
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::TlsHalf {
+                given: "tls_key",
+                missing: "tls_cert",
+            })
+        }
+    };
+
+    // Access keys come only from the file.
+    let access_keys = match &file_path {
+        Some(path) => validate_access_keys(file.access_keys, path)?,
+        None => Vec::new(),
+    };
+
+    Ok(Settings {
+        listen,
+        data_dir,
+        tls,
+        log_filter,
+        root_key_file,
+        access_keys,
+    })
+}
+
+/// A path from the file, taken relative to the file's directory unless absolute.
+fn resolve_path(base: Option<&Path>, path: PathBuf) -> PathBuf {
+    match base {
+        Some(base) if path.is_relative() => base.join(path),
+        _ => path,
+    }
+}
+
+/// Picks the log filter: `--log-level`/`KMSD_LOG_LEVEL`, else `RUST_LOG`, else the file, else
+/// `info`; and checks that it parses.
+fn log_filter(
+    command_line: Option<&str>,
+    rust_log: Option<String>,
+    file: Option<String>,
+) -> Result<String, ConfigError> {
+    let rust_log = rust_log.filter(|v| !v.trim().is_empty());
+    let (filter, source_name) = if let Some(v) = command_line {
+        (v.to_string(), "--log-level/KMSD_LOG_LEVEL")
+    } else if let Some(v) = rust_log {
+        (v, "RUST_LOG")
+    } else if let Some(v) = file {
+        (v, "log_level in the config file")
+    } else {
+        (DEFAULT_LOG_LEVEL.to_string(), "the default")
+    };
+    match EnvFilter::try_new(&filter) {
+        Ok(_) => Ok(filter),
+        Err(e) => Err(ConfigError::LogFilter {
+            filter,
+            source_name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Checks every `[[access_keys]]` entry and turns it into a [`Credential`].
+fn validate_access_keys(
+    entries: Vec<AccessKeyEntry>,
+    path: &Path,
+) -> Result<Vec<Credential>, ConfigError> {
+    let invalid = |index: usize, field: &str, reason: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        field: format!("access_keys[{index}].{field}"),
+        reason,
+    };
+    let mut keys: Vec<Credential> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        // The ID goes into the SigV4 credential scope, so it cannot hold its separators.
+        if entry.id.is_empty() {
+            return Err(invalid(index, "id", "must not be empty".into()));
+        }
+        if entry
+            .id
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '/' | ',' | '='))
+        {
+            return Err(invalid(
+                index,
+                "id",
+                format!(
+                    "{:?} must not contain whitespace, '/', ',' or '='",
+                    entry.id
+                ),
+            ));
+        }
+        if let Some(first) = keys.iter().position(|k| k.id == entry.id) {
+            let reason = format!("{:?} is already the id of access_keys[{first}]", entry.id);
+            return Err(invalid(index, "id", reason));
+        }
+
+        if entry.secret.is_empty() {
+            return Err(invalid(index, "secret", "must not be empty".into()));
+        }
+
+        let Some(account) = AccountId::parse(&entry.account) else {
+            let reason = format!("{:?} is not a 12-digit account ID", entry.account);
+            return Err(invalid(index, "account", reason));
+        };
+
+        if let Some(principal) = &entry.principal {
+            check_principal(principal, account.as_str())
+                .map_err(|reason| invalid(index, "principal", reason))?;
+        }
+
+        keys.push(Credential {
+            id: entry.id,
+            secret: entry.secret,
+            account,
+            principal_arn: entry.principal,
+        });
+    }
+    Ok(keys)
+}
+
+/// Checks that `arn` is an IAM ARN (`arn:<partition>:iam::<account>:<resource>`) of `account`.
+fn check_principal(arn: &str, account: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let shape = format!("must be an IAM ARN of account {account}, arn:aws:iam::{account}:...");
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", arn_account, resource] => {
+            if !PARTITIONS.contains(partition) {
+                Err(format!(
+                    "{arn:?} has unknown partition {partition:?}; {shape}"
+                ))
+            } else if *arn_account != account {
+                Err(format!("{arn:?} names account {arn_account:?}; {shape}"))
+            } else if resource.is_empty() {
+                Err(format!("{arn:?} names no principal; {shape}"))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(format!("{arn:?} {shape}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// Serializes the tests that read or set `KMSD_*` variables, which clap reads.
+    static ENV_LOCK: Mutex<()> = Mutex::new(());
+
+    const VARIABLES: [&str; 7] = [
+        "KMSD_LISTEN",
+        "KMSD_DATA_DIR",
+        "KMSD_CONFIG",
+        "KMSD_TLS_CERT",
+        "KMSD_TLS_KEY",
+        "KMSD_LOG_LEVEL",
+        "KMSD_ROOT_KEY_FILE",
+    ];
+
+    /// Parses `kmsd serve <flags>` with exactly the variables `env` set.
+    fn serve_args(flags: &[&str], env: &[(&str, &str)]) -> ServeArgs {
+        let _guard = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        for name in VARIABLES {
+            std::env::remove_var(name);
+        }
+        for (name, value) in env {
+            std::env::set_var(name, value);
+        }
+        let argv = ["kmsd", "serve"].into_iter().chain(flags.iter().copied());
+        let parsed = Cli::try_parse_from(argv);
+        for (name, _) in env {
+            std::env::remove_var(name);
+        }
+        match parsed.unwrap().command {
+            Command::Serve(args) => args,
+        }
+    }
+
+    fn file(text: &str) -> Option<(FileConfig, PathBuf)> {
+        let path = PathBuf::from("/etc/kmsd/kmsd.toml");
+        Some((parse(text, &path).unwrap(), path))
+    }
+
+    const ONE_KEY: &str = r#"
+        [[access_keys]]
+        id = "AKIAIOSFODNN7EXAMPLE"
+        secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        account = "111122223333"
+    "#;
+
+    fn with_key(extra: &str) -> String {
+        format!("{ONE_KEY}{extra}")
+    }
+
+    fn error_of(text: &str) -> String {
+        let path = PathBuf::from("/etc/kmsd/kmsd.toml");
+        let merged =
+            parse(text, &path).and_then(|f| merge(&ServeArgs::default(), Some((f, path)), None));
+        match merged {
+            Err(e) => e.to_string(),
+            Ok(settings) => panic!("expected an error, got {settings:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_flags_variables_or_file() {
+        let s = merge(&serve_args(&[], &[]), None, None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./kmsd-data"));
+        assert_eq!(s.log_filter, "info");
+        assert_eq!(s.tls, None);
+        assert_eq!(s.root_key_file, None);
+        assert!(s.access_keys.is_empty());
+    }
+
+    #[test]
+    fn the_file_beats_the_defaults() {
+        let text = r#"
+            listen = "0.0.0.0:9000"
+            data_dir = "/var/lib/kmsd"
+            log_level = "debug"
+            root_key_file = "/etc/kmsd/root.key"
+        "#;
+        let s = merge(&serve_args(&[], &[]), file(text), None).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.data_dir, PathBuf::from("/var/lib/kmsd"));
+        assert_eq!(s.log_filter, "debug");
+        assert_eq!(s.root_key_file, Some(PathBuf::from("/etc/kmsd/root.key")));
+    }
+
+    #[test]
+    fn variables_beat_the_file_and_flags_beat_variables() {
+        let text = r#"
+            listen = "127.0.0.1:1"
+            data_dir = "/from/file"
+            log_level = "error"
+        "#;
+        let env = [
+            ("KMSD_LISTEN", "127.0.0.1:2"),
+            ("KMSD_DATA_DIR", "/from/env"),
+            ("KMSD_LOG_LEVEL", "warn"),
+        ];
+        let s = merge(&serve_args(&[], &env), file(text), None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:2");
+        assert_eq!(s.data_dir, PathBuf::from("/from/env"));
+        assert_eq!(s.log_filter, "warn");
+
+        let flags = [
+            "--listen",
+            "127.0.0.1:3",
+            "--data-dir",
+            "/from/flag",
+            "--log-level",
+            "trace",
+        ];
+        let s = merge(&serve_args(&flags, &env), file(text), None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:3");
+        assert_eq!(s.data_dir, PathBuf::from("/from/flag"));
+        assert_eq!(s.log_filter, "trace");
+    }
+
+    #[test]
+    fn the_config_file_itself_comes_from_the_flag_or_the_variable() {
+        let from_env = serve_args(&[], &[("KMSD_CONFIG", "/a.toml")]);
+        assert_eq!(from_env.config, Some(PathBuf::from("/a.toml")));
+        let from_flag = serve_args(&["--config", "/b.toml"], &[("KMSD_CONFIG", "/a.toml")]);
+        assert_eq!(from_flag.config, Some(PathBuf::from("/b.toml")));
+    }
+
+    #[test]
+    fn rust_log_sits_between_the_command_line_and_the_file() {
+        let text = r#"log_level = "error""#;
+        let rust_log = Some("kms_api=debug".to_string());
+        let s = merge(&serve_args(&[], &[]), file(text), rust_log.clone()).unwrap();
+        assert_eq!(s.log_filter, "kms_api=debug");
+        let s = merge(
+            &serve_args(&["--log-level", "warn"], &[]),
+            file(text),
+            rust_log,
+        )
+        .unwrap();
+        assert_eq!(s.log_filter, "warn");
+        let s = merge(&serve_args(&[], &[]), file(text), Some(" ".into())).unwrap();
+        assert_eq!(s.log_filter, "error");
+    }
+
+    #[test]
+    fn a_bad_log_filter_is_refused() {
+        let e = merge(&serve_args(&["--log-level", "info,=["], &[]), None, None).unwrap_err();
+        assert!(e.to_string().contains("--log-level"), "{e}");
+    }
+
+    #[test]
+    fn relative_paths_in_the_file_are_relative_to_the_file() {
+        let text = r#"
+            data_dir = "data"
+            tls_cert = "tls/cert.pem"
+            tls_key = "/abs/key.pem"
+        "#;
+        let s = merge(&serve_args(&[], &[]), file(text), None).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/etc/kmsd/data"));
+        let tls = s.tls.unwrap();
+        assert_eq!(tls.cert, PathBuf::from("/etc/kmsd/tls/cert.pem"));
+        assert_eq!(tls.key, PathBuf::from("/abs/key.pem"));
+
+        // A relative path on the command line stays relative to the working directory.
+        let s = merge(&serve_args(&["--data-dir", "here"], &[]), file(text), None).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("here"));
+    }
+
+    #[test]
+    fn tls_halves_merge_across_sources_but_one_alone_is_refused() {
+        let text = r#"tls_key = "/k.pem""#;
+        let s = merge(
+            &serve_args(&["--tls-cert", "/c.pem"], &[]),
+            file(text),
+            None,
+        )
+        .unwrap();
+        let tls = s.tls.unwrap();
+        assert_eq!(
+            (tls.cert, tls.key),
+            (PathBuf::from("/c.pem"), PathBuf::from("/k.pem"))
+        );
+
+        let e = merge(&serve_args(&["--tls-cert", "/c.pem"], &[]), None, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("--tls-cert, KMSD_TLS_CERT or tls_cert) is set but the key"),
+            "{e}"
+        );
+        let e = merge(&serve_args(&[], &[("KMSD_TLS_KEY", "/k")]), None, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("tls_key) is set but the certificate"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn access_keys_are_read_with_their_identity() {
+        let text = with_key(
+            r#"
+            [[access_keys]]
+            id = "AKIAI44QH8DHBEXAMPLE"
+            secret = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+            account = "444455556666"
+            principal = "arn:aws:iam::444455556666:user/alice"
+            "#,
+        );
+        let s = merge(&serve_args(&[], &[]), file(&text), None).unwrap();
+        assert_eq!(s.access_keys.len(), 2);
+        let (first, second) = (&s.access_keys[0], &s.access_keys[1]);
+        assert_eq!(first.id, "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(
+            first.secret.as_str(),
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        );
+        assert_eq!(first.account.as_str(), "111122223333");
+        assert_eq!(first.principal_arn, None);
+        assert_eq!(second.account.as_str(), "444455556666");
+        assert_eq!(
+            second.principal_arn.as_deref(),
+            Some("arn:aws:iam::444455556666:user/alice")
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_file_and_line() {
+        let e = error_of("listen = \"127.0.0.1:1\"\nlisten_addr = \"x\"\n");
+        assert!(
+            e.starts_with("config file /etc/kmsd/kmsd.toml, line 2"),
+            "{e}"
+        );
+        assert!(e.contains("unknown field `listen_addr`"), "{e}");
+
+        let e = error_of(&with_key(
+            "principal_arn = \"arn:aws:iam::111122223333:root\"",
+        ));
+        assert!(e.contains("unknown field `principal_arn`"), "{e}");
+    }
+
+    #[test]
+    fn a_parse_error_never_shows_the_secret() {
+        let e = error_of("[[access_keys]]\nid = \"A\"\nsecret = \"hunter2hunter2\nx");
+        assert!(e.contains("line 3"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = error_of("[[access_keys]]\nid = \"A\"\naccount = \"111122223333\"\n");
+        assert!(e.contains("missing field `secret`"), "{e}");
+    }
+
+    #[test]
+    fn bad_access_keys_are_refused_naming_the_field() {
+        let cases = [
+            (
+                ONE_KEY.replace("111122223333", "11112222333"),
+                "access_keys[0].account",
+            ),
+            (
+                ONE_KEY.replace("111122223333", "11112222333x"),
+                "access_keys[0].account",
+            ),
+            (
+                ONE_KEY.replace("AKIAIOSFODNN7EXAMPLE", ""),
+                "access_keys[0].id",
+            ),
+            (
+                ONE_KEY.replace("AKIAIOSFODNN7EXAMPLE", "AKIA/X"),
+                "access_keys[0].id",
+            ),
+            (
+                ONE_KEY.replace("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
+                "access_keys[0].secret",
+            ),
+            (format!("{ONE_KEY}{ONE_KEY}"), "access_keys[1].id"),
+        ];
+        for (text, field) in cases {
+            let e = error_of(&text);
+            assert!(e.starts_with("config file /etc/kmsd/kmsd.toml: "), "{e}");
+            assert!(e.contains(field), "{e} should name {field}");
+            assert!(!e.contains("EXAMPLEKEY"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_principal_must_be_an_iam_arn_of_the_same_account() {
+        for principal in [
+            "arn:aws:iam::111122223333:user/alice",
+            "arn:aws:iam::111122223333:role/app",
+            "arn:aws-cn:iam::111122223333:root",
+            "arn:aws:iam::111122223333:user/path/with:colon",
+        ] {
+            assert_eq!(
+                check_principal(principal, "111122223333"),
+                Ok(()),
+                "{principal}"
+            );
+        }
+        for principal in [
+            "arn:aws:iam::444455556666:user/alice",
+            "arn:aws:sts::111122223333:assumed-role/a/b",
+            "arn:aws:iam:us-east-1:111122223333:user/alice",
+            "arn:aws:iam::111122223333:",
+            "arn:other:iam::111122223333:root",
+            "user/alice",
+        ] {
+            assert!(
+                check_principal(principal, "111122223333").is_err(),
+                "{principal}"
+            );
+        }
+        let e = error_of(&with_key(
+            "principal = \"arn:aws:iam::444455556666:user/bob\"",
+        ));
+        assert!(e.contains("access_keys[0].principal"), "{e}");
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let (config, _) = file(ONE_KEY).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("EXAMPLEKEY"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_file_is_a_read_error() {
+        let args = ServeArgs {
+            config: Some("/nonexistent/kmsd.toml".into()),
+            ..Default::default()
+        };
+        let e = load(&args, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot read config file /nonexistent/kmsd.toml"),
+            "{e}"
+        );
+    }
+}
