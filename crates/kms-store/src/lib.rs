@@ -60,8 +60,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a key and every alias that points at it, in one transaction.
     /// Returns whether the key existed.
-    async fn delete_key(&self, account: &str, region: &str, key_id: &str)
-        -> Result<bool, StoreError>;
+    async fn delete_key(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Key IDs of an account and region in ascending order, those after `after` (exclusive),
     /// at most `limit`. Cost does not grow with the number of keys before `after`.
@@ -92,8 +96,12 @@ pub trait Store: Send + Sync + 'static {
     async fn update_alias(&self, alias: &AliasRecord) -> Result<(), StoreError>;
 
     /// Deletes an alias. Returns whether it existed.
-    async fn delete_alias(&self, account: &str, region: &str, name: &str)
-        -> Result<bool, StoreError>;
+    async fn delete_alias(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Aliases of an account and region in ascending name order, only those pointing at
     /// `key_id` when given, those after `after` (exclusive), at most `limit`.

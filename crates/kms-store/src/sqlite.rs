@@ -56,7 +56,9 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn create_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
         let row = KeyRow::encode(key, key.version)?;
-        self.writer.submit(move |conn| sql::insert_key(conn, &row)).await
+        self.writer
+            .submit(move |conn| sql::insert_key(conn, &row))
+            .await
     }
 
     async fn get_key(
@@ -66,17 +68,22 @@ impl Store for SqliteStore {
         key_id: &str,
     ) -> Result<Option<KeyRecord>, StoreError> {
         let (account, region, key_id) = owned(account, region, key_id);
-        self.readers.run(move |conn| sql::select_key(conn, &account, &region, &key_id)).await
+        self.readers
+            .run(move |conn| sql::select_key(conn, &account, &region, &key_id))
+            .await
     }
 
     async fn update_key(&self, key: &KeyRecord) -> Result<u64, StoreError> {
         // The row carries the next version; the statement matches on the expected one.
-        let next = key.version.checked_add(1).ok_or_else(|| {
-            StoreError::Backend("key version out of range".into())
-        })?;
+        let next = key
+            .version
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Backend("key version out of range".into()))?;
         let expected = sql::to_column(key.version)?;
         let row = KeyRow::encode(key, next)?;
-        self.writer.submit(move |conn| sql::replace_key(conn, &row, expected)).await
+        self.writer
+            .submit(move |conn| sql::replace_key(conn, &row, expected))
+            .await
     }
 
     async fn delete_key(
@@ -86,7 +93,9 @@ impl Store for SqliteStore {
         key_id: &str,
     ) -> Result<bool, StoreError> {
         let (account, region, key_id) = owned(account, region, key_id);
-        self.writer.submit(move |conn| sql::remove_key(conn, &account, &region, &key_id)).await
+        self.writer
+            .submit(move |conn| sql::remove_key(conn, &account, &region, &key_id))
+            .await
     }
 
     async fn list_keys(
@@ -104,12 +113,16 @@ impl Store for SqliteStore {
     }
 
     async fn keys_due(&self, now: Timestamp, limit: usize) -> Result<Vec<KeyRecord>, StoreError> {
-        self.readers.run(move |conn| sql::select_due(conn, now, limit)).await
+        self.readers
+            .run(move |conn| sql::select_due(conn, now, limit))
+            .await
     }
 
     async fn create_alias(&self, alias: &AliasRecord) -> Result<(), StoreError> {
         let row = AliasRow::encode(alias)?;
-        self.writer.submit(move |conn| sql::insert_alias(conn, &row)).await
+        self.writer
+            .submit(move |conn| sql::insert_alias(conn, &row))
+            .await
     }
 
     async fn get_alias(
@@ -119,12 +132,16 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<Option<AliasRecord>, StoreError> {
         let (account, region, name) = owned(account, region, name);
-        self.readers.run(move |conn| sql::select_alias(conn, &account, &region, &name)).await
+        self.readers
+            .run(move |conn| sql::select_alias(conn, &account, &region, &name))
+            .await
     }
 
     async fn update_alias(&self, alias: &AliasRecord) -> Result<(), StoreError> {
         let row = AliasRow::encode(alias)?;
-        self.writer.submit(move |conn| sql::replace_alias(conn, &row)).await
+        self.writer
+            .submit(move |conn| sql::replace_alias(conn, &row))
+            .await
     }
 
     async fn delete_alias(
@@ -134,7 +151,9 @@ impl Store for SqliteStore {
         name: &str,
     ) -> Result<bool, StoreError> {
         let (account, region, name) = owned(account, region, name);
-        self.writer.submit(move |conn| sql::remove_alias(conn, &account, &region, &name)).await
+        self.writer
+            .submit(move |conn| sql::remove_alias(conn, &account, &region, &name))
+            .await
     }
 
     async fn list_aliases(

@@ -1,6 +1,8 @@
 //! The SQLite backend: the conformance suite, plus reopening, throughput under concurrency, and
 //! durability across `kill -9` of a process that is writing.
 
+#![allow(clippy::expect_used)] // A test: a failed expectation is a failed test.
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -48,9 +50,15 @@ async fn data_survives_reopen() {
 
     // Reopen: everything is there, at the updated version.
     let store = SqliteStore::open(&path).expect("reopen");
-    let read = store.get_key(ACCOUNT, REGION, &key.key_id).await.expect("get_key");
+    let read = store
+        .get_key(ACCOUNT, REGION, &key.key_id)
+        .await
+        .expect("get_key");
     assert_eq!(read.expect("key kept").version, 1);
-    let read = store.get_alias(ACCOUNT, REGION, "alias/kept").await.expect("get_alias");
+    let read = store
+        .get_alias(ACCOUNT, REGION, "alias/kept")
+        .await
+        .expect("get_alias");
     assert_eq!(read, Some(alias));
 }
 
@@ -62,7 +70,8 @@ fn refuses_a_newer_schema() {
 
     // Pretend a later build migrated the file.
     let conn = rusqlite::Connection::open(&path).expect("raw open");
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("set version");
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .expect("set version");
     drop(conn);
 
     match SqliteStore::open(&path) {
@@ -79,9 +88,13 @@ fn sets_wal_and_schema_version() {
     let _store = SqliteStore::open(&path).expect("open");
 
     let conn = rusqlite::Connection::open(&path).expect("raw open");
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
     assert_eq!(mode, "wal");
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
     assert_eq!(version, SCHEMA_VERSION);
 }
 
@@ -119,7 +132,10 @@ async fn many_concurrent_creates() {
     let mut count = 0;
     let mut after: Option<String> = None;
     loop {
-        let page = store.list_keys(ACCOUNT, REGION, after.as_deref(), 500).await.expect("list");
+        let page = store
+            .list_keys(ACCOUNT, REGION, after.as_deref(), 500)
+            .await
+            .expect("list");
         count += page.items.len();
         after = page.items.last().cloned();
         if !page.truncated {
@@ -147,7 +163,10 @@ async fn reads_do_not_wait_for_writes() {
         })
     };
     for _ in 0..200 {
-        let read = store.get_key(ACCOUNT, REGION, &key.key_id).await.expect("get_key");
+        let read = store
+            .get_key(ACCOUNT, REGION, &key.key_id)
+            .await
+            .expect("get_key");
         assert_eq!(read.as_ref(), Some(&key));
     }
     writer.await.expect("writer");
@@ -203,7 +222,10 @@ fn acknowledged_writes_survive_kill() {
     // Collect acknowledgements, then SIGKILL the writer in the middle of its work.
     let mut acked: Vec<String> = Vec::new();
     while acked.len() < 1500 {
-        let line = lines.next().expect("the writer ended early").expect("read stdout");
+        let line = lines
+            .next()
+            .expect("the writer ended early")
+            .expect("read stdout");
         if let Some(id) = line.strip_prefix("ACK ") {
             acked.push(id.to_string());
         }

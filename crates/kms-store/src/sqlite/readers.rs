@@ -62,7 +62,11 @@ impl ReadPool {
     /// An idle connection, or a new one when none is idle.
     fn take(&self) -> Result<Connection, StoreError> {
         // A panic while the lock was held leaves the list itself intact, so poisoning is ignored.
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         match idle {
             Some(conn) => Ok(conn),
             None => open_reader(&self.path),
@@ -71,6 +75,9 @@ impl ReadPool {
 
     /// Returns a connection to the idle list.
     fn put(&self, conn: Connection) {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(conn);
     }
 }

@@ -55,7 +55,9 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .map_err(|e| backend("enabling WAL", e))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Backend(format!("journal mode is {mode}, WAL was refused")));
+        return Err(StoreError::Backend(format!(
+            "journal mode is {mode}, WAL was refused"
+        )));
     }
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| backend("setting synchronous=FULL", e))?;
@@ -91,7 +93,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .map_err(|e| backend("reading the schema version", e))?;
 
     // A file written by a newer build may hold what this build cannot read.
-    if current > SCHEMA_VERSION || current < 0 {
+    if !(0..=SCHEMA_VERSION).contains(&current) {
         return Err(StoreError::Backend(format!(
             "database schema version {current} is not supported (this build knows up to \
              {SCHEMA_VERSION})"
@@ -101,15 +103,21 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         return Ok(());
     }
 
-    // Apply the missing steps and record the new version with them.
+    // Apply the missing steps and record the new version with them (`current` is in range,
+    // checked above, so the cast is exact).
     for step in MIGRATIONS.iter().skip(current as usize) {
         tx.execute_batch(step)
             .map_err(|e| backend("applying a schema migration", e))?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(|e| backend("writing the schema version", e))?;
-    tx.commit().map_err(|e| backend("committing the migration", e))?;
-    tracing::info!(from = current, to = SCHEMA_VERSION, "migrated the SQLite schema");
+    tx.commit()
+        .map_err(|e| backend("committing the migration", e))?;
+    tracing::info!(
+        from = current,
+        to = SCHEMA_VERSION,
+        "migrated the SQLite schema"
+    );
     Ok(())
 }
 
@@ -151,5 +159,8 @@ pub(crate) fn undecodable(what: &str, error: &serde_json::Error) -> StoreError {
 /// A `Backend` error for a record that does not encode (it cannot happen with the model's
 /// types, which serialize infallibly, but the error is reported rather than assumed away).
 pub(crate) fn unencodable(what: &str, error: &serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("a {what} record does not encode ({:?} error)", error.classify()))
+    StoreError::Backend(format!(
+        "a {what} record does not encode ({:?} error)",
+        error.classify()
+    ))
 }

@@ -35,7 +35,10 @@ impl KeyRow {
         let record = if key.version == version {
             serde_json::to_string(key)
         } else {
-            serde_json::to_string(&KeyRecord { version, ..key.clone() })
+            serde_json::to_string(&KeyRecord {
+                version,
+                ..key.clone()
+            })
         };
         Ok(KeyRow {
             account: key.account.clone(),
@@ -116,7 +119,11 @@ pub(crate) fn insert_key(conn: &Connection, row: &KeyRow) -> Result<(), StoreErr
 }
 
 /// Replaces a key row whose stored version is `expected`; returns the version written.
-pub(crate) fn replace_key(conn: &Connection, row: &KeyRow, expected: i64) -> Result<u64, StoreError> {
+pub(crate) fn replace_key(
+    conn: &Connection,
+    row: &KeyRow,
+    expected: i64,
+) -> Result<u64, StoreError> {
     // Compare and swap in one statement.
     let sql = "UPDATE keys SET version = ?4, next_due = ?5, record = ?6
                WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND version = ?7";
@@ -143,7 +150,11 @@ pub(crate) fn replace_key(conn: &Connection, row: &KeyRow, expected: i64) -> Res
         .prepare_cached("SELECT 1 FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3")
         .and_then(|mut stmt| stmt.exists(params![row.account, row.region, row.key_id]))
         .map_err(|e| backend("checking a key", e))?;
-    Err(if exists { StoreError::Conflict } else { StoreError::NotFound })
+    Err(if exists {
+        StoreError::Conflict
+    } else {
+        StoreError::NotFound
+    })
 }
 
 /// Deletes a key row and the aliases that point at it; returns whether the key existed.
@@ -183,7 +194,8 @@ pub(crate) fn select_key(
             .optional()
         })
         .map_err(|e| backend("reading a key", e))?;
-    row.map(|(version, record)| decode_key(version, &record)).transpose()
+    row.map(|(version, record)| decode_key(version, &record))
+        .transpose()
 }
 
 /// Decodes a key row, taking the version from its column.
@@ -242,7 +254,9 @@ pub(crate) fn select_due(
             .collect::<Result<Vec<_>, _>>()
         })
         .map_err(|e| backend("listing due keys", e))?;
-    rows.iter().map(|(version, record)| decode_key(*version, record)).collect()
+    rows.iter()
+        .map(|(version, record)| decode_key(*version, record))
+        .collect()
 }
 
 /// Inserts an alias row; `AlreadyExists` if the name is taken in its namespace.
@@ -252,7 +266,13 @@ pub(crate) fn insert_alias(conn: &Connection, row: &AliasRow) -> Result<(), Stor
     let inserted = conn
         .prepare_cached(sql)
         .and_then(|mut stmt| {
-            stmt.execute(params![row.account, row.region, row.name, row.target_key_id, row.record])
+            stmt.execute(params![
+                row.account,
+                row.region,
+                row.name,
+                row.target_key_id,
+                row.record
+            ])
         })
         .map_err(|e| backend("inserting an alias", e))?;
     match inserted {
@@ -268,7 +288,13 @@ pub(crate) fn replace_alias(conn: &Connection, row: &AliasRow) -> Result<(), Sto
     let updated = conn
         .prepare_cached(sql)
         .and_then(|mut stmt| {
-            stmt.execute(params![row.account, row.region, row.name, row.target_key_id, row.record])
+            stmt.execute(params![
+                row.account,
+                row.region,
+                row.name,
+                row.target_key_id,
+                row.record
+            ])
         })
         .map_err(|e| backend("updating an alias", e))?;
     match updated {
@@ -302,7 +328,8 @@ pub(crate) fn select_alias(
     let record = conn
         .prepare_cached(sql)
         .and_then(|mut stmt| {
-            stmt.query_row(params![account, region, name], |r| r.get::<_, String>(0)).optional()
+            stmt.query_row(params![account, region, name], |r| r.get::<_, String>(0))
+                .optional()
         })
         .map_err(|e| backend("reading an alias", e))?;
     record.map(|record| decode_alias(&record)).transpose()
@@ -345,6 +372,13 @@ pub(crate) fn select_aliases(
         })
         .map_err(|e| backend("listing aliases", e))?;
     let records = page(records, limit);
-    let items = records.items.iter().map(|r| decode_alias(r)).collect::<Result<_, _>>()?;
-    Ok(Page { items, truncated: records.truncated })
+    let items = records
+        .items
+        .iter()
+        .map(|r| decode_alias(r))
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        truncated: records.truncated,
+    })
 }

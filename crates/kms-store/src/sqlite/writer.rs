@@ -60,7 +60,9 @@ where
         let answer = match (commit, self.result) {
             (Ok(()), Some(result)) => result,
             (Ok(()), None) => Err(StoreError::Backend("a write was never applied".into())),
-            (Err(why), _) => Err(StoreError::Backend(format!("the write was not committed: {why}"))),
+            (Err(why), _) => Err(StoreError::Backend(format!(
+                "the write was not committed: {why}"
+            ))),
         };
 
         // The caller may have stopped waiting; its write stands or falls all the same.
@@ -84,7 +86,10 @@ impl Writer {
             .name("kms-store-writer".into())
             .spawn(move || run(conn, jobs))
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
-        Ok(Writer { queue: Some(queue), thread: Some(thread) })
+        Ok(Writer {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
     }
 
     /// Queues `work` for the next batch and waits until the batch has been committed.
@@ -95,7 +100,11 @@ impl Writer {
     {
         // Queue the write with the channel its answer comes back on.
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
+        let job = Box::new(TypedJob {
+            work: Some(work),
+            result: None,
+            reply,
+        });
         let queue = self.queue.as_ref().ok_or_else(stopped)?;
         queue.send(job).map_err(|_| stopped())?;
 
@@ -150,14 +159,18 @@ fn run(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
 /// Runs every write of `batch` in one transaction and commits it.
 fn apply_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
     // Take the write lock up front so that the commit cannot fail on a busy lock.
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| describe("beginning", e))?;
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| describe("beginning", e))?;
 
     // Apply each write in its own savepoint; stop if SQLite abandoned the transaction.
-    let applied = batch.iter_mut().try_for_each(|job| apply_one(conn, job.as_mut()));
+    let applied = batch
+        .iter_mut()
+        .try_for_each(|job| apply_one(conn, job.as_mut()));
 
     // Commit what was applied, or undo all of it.
     let outcome = applied.and_then(|()| {
-        conn.execute_batch("COMMIT").map_err(|e| describe("committing", e))
+        conn.execute_batch("COMMIT")
+            .map_err(|e| describe("committing", e))
     });
     if outcome.is_err() && !conn.is_autocommit() {
         // The transaction is still open: roll it back so that the next batch starts clean.
@@ -170,7 +183,8 @@ fn apply_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), Stri
 
 /// Runs one write inside a savepoint: kept if it succeeds, rolled back alone if it fails.
 fn apply_one(conn: &Connection, job: &mut dyn Job) -> Result<(), String> {
-    conn.execute_batch("SAVEPOINT write").map_err(|e| describe("opening a savepoint", e))?;
+    conn.execute_batch("SAVEPOINT write")
+        .map_err(|e| describe("opening a savepoint", e))?;
     let succeeded = job.apply(conn);
 
     // Some failures (a full disk, for one) make SQLite roll back the whole transaction;
@@ -178,8 +192,13 @@ fn apply_one(conn: &Connection, job: &mut dyn Job) -> Result<(), String> {
     if conn.is_autocommit() {
         return Err("SQLite rolled back the transaction".into());
     }
-    let end = if succeeded { "RELEASE write" } else { "ROLLBACK TO write; RELEASE write" };
-    conn.execute_batch(end).map_err(|e| describe("closing a savepoint", e))
+    let end = if succeeded {
+        "RELEASE write"
+    } else {
+        "ROLLBACK TO write; RELEASE write"
+    };
+    conn.execute_batch(end)
+        .map_err(|e| describe("closing a savepoint", e))
 }
 
 /// The log-safe description of a failed transaction statement.
