@@ -49,7 +49,7 @@ fn signer_reproduces_the_aws_post_vanilla_vector() {
         region: "us-east-1",
         service: "service",
     };
-    let headers = signer.sign("example.amazon.com", &[], b"", 1_440_938_160);
+    let headers = signer.sign("example.amazonaws.com", &[], b"", 1_440_938_160);
     let authorization = &headers
         .iter()
         .find(|(n, _)| n == "authorization")
