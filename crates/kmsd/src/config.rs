@@ -236,14 +236,14 @@ fn merge(
         (None, None) => None,
         (Some(_), None) => {
             return Err(ConfigError::TlsHalf {
-                given: "tls_cert",
-                missing: "tls_key",
+                given: "the TLS certificate (--tls-cert, KMSD_TLS_CERT or tls_cert)",
+                missing: "the key",
             })
         }
         (None, Some(_)) => {
             return Err(ConfigError::TlsHalf {
-                given: "tls_key",
-                missing: "tls_cert",
+                given: "the TLS key (--tls-key, KMSD_TLS_KEY or tls_key)",
+                missing: "the certificate",
             })
         }
     };
