@@ -61,6 +61,11 @@ pub fn validate_input(op: Operation, mut value: Value) -> Result<Value, KmsError
     )))
 }
 
+/// Whether a model pattern compiles once translated from Java's dialect.
+pub fn pattern_compiles(pattern: &str) -> bool {
+    pattern::compile(pattern).is_some()
+}
+
 /// The state of one walk: the violations found so far.
 struct Walk {
     errors: Vec<String>,
