@@ -414,3 +414,130 @@ async fn get_key_last_usage_after_encrypt() {
         "Timestamp {at}"
     );
 }
+
+#[tokio::test]
+async fn rotation_rows_of_the_key_state_table() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let id = md.key_id();
+    let arn = md.arn().unwrap().to_string();
+
+    // SPEC C4: GetKeyRotationStatus is ?[7] in every state of an AWS_KMS key; C6 suggests
+    // ListKeyRotations works in every state but Creating.
+    kms.disable_key().key_id(id).send().await.unwrap();
+    kms.get_key_rotation_status()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap();
+    kms.list_key_rotations().key_id(id).send().await.unwrap();
+    kms.schedule_key_deletion().key_id(id).send().await.unwrap();
+    kms.get_key_rotation_status()
+        .key_id(id)
+        .send()
+        .await
+        .unwrap();
+    kms.list_key_rotations().key_id(id).send().await.unwrap();
+
+    // SPEC C6: RotateKeyOnDemand on a key pending deletion takes [3]; C4: so does
+    // DisableKeyRotation.
+    let message = format!("{arn} is pending deletion.");
+    let rotate = kms.rotate_key_on_demand().key_id(id).send().await;
+    assert_error(rotate, "KMSInvalidStateException", &message);
+    let disable = kms.disable_key_rotation().key_id(id).send().await;
+    assert_error(disable, "KMSInvalidStateException", &message);
+}
+
+#[tokio::test]
+async fn aliases_of_a_key_pending_deletion() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let doomed = create_key(&kms).await;
+    let other = create_key(&kms).await;
+    let moving = format!("alias/{}", unique("leaving"));
+    let staying = format!("alias/{}", unique("staying"));
+    for alias in [&moving, &staying] {
+        kms.create_alias()
+            .alias_name(alias)
+            .target_key_id(doomed.key_id())
+            .send()
+            .await
+            .unwrap();
+    }
+    kms.schedule_key_deletion()
+        .key_id(doomed.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    // SPEC C5 [10]: a source key pending deletion does not stop UpdateAlias.
+    kms.update_alias()
+        .alias_name(&moving)
+        .target_key_id(other.key_id())
+        .send()
+        .await
+        .unwrap();
+    let now = kms
+        .describe_key()
+        .key_id(&moving)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(now.key_id(), other.key_id());
+    // SPEC C7: DeleteAlias succeeds in every state.
+    kms.delete_alias()
+        .alias_name(&staying)
+        .send()
+        .await
+        .unwrap();
+    assert_code(
+        kms.describe_key().key_id(&staying).send().await,
+        "NotFoundException",
+    );
+}
+
+#[tokio::test]
+async fn pending_deletion_shows_in_describe_key_until_cancelled() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let out = kms
+        .schedule_key_deletion()
+        .key_id(md.arn().unwrap())
+        .pending_window_in_days(9)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.pending_window_in_days(), Some(9));
+
+    // ListKeys still lists a key pending deletion.
+    let mut listed = false;
+    let mut marker = None;
+    loop {
+        let page = kms
+            .list_keys()
+            .limit(1000)
+            .set_marker(marker)
+            .send()
+            .await
+            .unwrap();
+        listed |= page.keys().iter().any(|k| k.key_id() == Some(md.key_id()));
+        if !page.truncated() {
+            break;
+        }
+        marker = page.next_marker().map(str::to_string);
+    }
+    assert!(listed);
+
+    kms.cancel_key_deletion()
+        .key_id(md.arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let again = kms.cancel_key_deletion().key_id(md.key_id()).send().await;
+    let message = format!("{} is not pending deletion.", md.arn().unwrap());
+    assert_error(again, "KMSInvalidStateException", &message);
+}

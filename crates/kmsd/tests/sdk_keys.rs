@@ -459,6 +459,20 @@ async fn key_only_operations_reject_alias_names() {
         .contains(&err.code.as_str()),
         "{err:?}"
     );
+    let alias_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT_A}:{alias}");
+    let err = kms_error(kms.disable_key().key_id(&alias_arn).send().await);
+    assert_eq!(err.status, 400);
+    assert!(
+        [
+            "NotFoundException",
+            "InvalidArnException",
+            "ValidationException"
+        ]
+        .contains(&err.code.as_str()),
+        "{err:?}"
+    );
+    let tag_alias = kms.list_resource_tags().key_id(&alias).send().await;
+    assert_eq!(kms_error(tag_alias).status, 400);
     let still = kms
         .describe_key()
         .key_id(md.key_id())

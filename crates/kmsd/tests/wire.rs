@@ -425,3 +425,60 @@ async fn regions_and_partitions() {
         "{err:?}"
     );
 }
+
+#[test]
+fn constraint_violations_use_the_aws_validation_message() {
+    let server = Server::shared();
+
+    // SPEC D30: enum violations list the allowed values.
+    let response = signed_call(
+        server.addr(),
+        SIGNER,
+        "CreateKey",
+        br#"{"KeyUsage": "BOGUS"}"#,
+    );
+    assert_error_response(&response, "ValidationException");
+    let message = response.error_message();
+    assert!(
+        message.starts_with(
+            "1 validation error detected: Value 'BOGUS' at 'keyUsage' failed to satisfy \
+             constraint: Member must satisfy enum value set: ["
+        ),
+        "{message:?}"
+    );
+    assert!(message.contains("ENCRYPT_DECRYPT"), "{message:?}");
+
+    // A length violation of a string member (Description is 0..8192).
+    let body = json!({"Description": "d".repeat(8193)}).to_string();
+    let response = signed_call(server.addr(), SIGNER, "CreateKey", body.as_bytes());
+    assert_error_response(&response, "ValidationException");
+    assert!(
+        response
+            .error_message()
+            .starts_with("1 validation error detected: Value '"),
+        "{:?}",
+        response.error_message()
+    );
+    assert!(
+        response
+            .error_message()
+            .ends_with("at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192"),
+        "{:?}",
+        response.error_message()
+    );
+}
+
+#[test]
+fn a_huge_body_is_refused_with_a_400() {
+    let server = Server::shared();
+    // Issue 2: huge values get a 400 with an exception name, not a 500 or a dropped connection.
+    let body = json!({"KeyId": "alias/x", "Plaintext": "QUFB".repeat(512 * 1024)}).to_string();
+    let response = signed_call(server.addr(), SIGNER, "Encrypt", body.as_bytes());
+    assert_eq!(
+        response.status,
+        400,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(!response.error_type().is_empty());
+}
