@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 /// Text shown after the options of `kmsd serve --help`.
@@ -53,19 +54,19 @@ pub struct ServeArgs {
 
     /// Directory of the database, the generated root key and credentials; created with mode
     /// 0700 if missing [default: ./kmsd-data]
-    #[arg(long, env = "KMSD_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "KMSD_DATA_DIR", value_name = "DIR", value_parser = path_parser())]
     pub data_dir: Option<PathBuf>,
 
     /// TOML configuration file (see docs/configuration.md) [default: none]
-    #[arg(long, env = "KMSD_CONFIG", value_name = "FILE")]
+    #[arg(long, env = "KMSD_CONFIG", value_name = "FILE", value_parser = path_parser())]
     pub config: Option<PathBuf>,
 
     /// PEM certificate chain to serve HTTPS with; needs --tls-key [default: plain HTTP]
-    #[arg(long, env = "KMSD_TLS_CERT", value_name = "FILE")]
+    #[arg(long, env = "KMSD_TLS_CERT", value_name = "FILE", value_parser = path_parser())]
     pub tls_cert: Option<PathBuf>,
 
     /// PEM private key of the certificate (PKCS#8, PKCS#1 or SEC1); needs --tls-cert
-    #[arg(long, env = "KMSD_TLS_KEY", value_name = "FILE")]
+    #[arg(long, env = "KMSD_TLS_KEY", value_name = "FILE", value_parser = path_parser())]
     pub tls_key: Option<PathBuf>,
 
     /// Log filter: a level (error, warn, info, debug, trace) or tracing directives such as
@@ -75,8 +76,32 @@ pub struct ServeArgs {
 
     /// File holding the root key as 64 hex digits, ideally outside the data directory; must
     /// exist and be readable by its owner only [default: <data-dir>/root.key]
-    #[arg(long, env = "KMSD_ROOT_KEY_FILE", value_name = "FILE")]
+    #[arg(long, env = "KMSD_ROOT_KEY_FILE", value_name = "FILE", value_parser = path_parser())]
     pub root_key_file: Option<PathBuf>,
+}
+
+/// Parses a path, taking an empty value as given (and [`ServeArgs::without_empty`] then as
+/// absent) where clap's own path parser would refuse it.
+fn path_parser() -> impl TypedValueParser<Value = PathBuf> {
+    OsStringValueParser::new().map(PathBuf::from)
+}
+
+impl ServeArgs {
+    /// These arguments with every empty value taken as absent, so that `KMSD_CONFIG=` (say, in
+    /// a service unit) means "not set" rather than "the file named ''".
+    pub fn without_empty(self) -> ServeArgs {
+        let text = |v: Option<String>| v.filter(|v| !v.is_empty());
+        let path = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
+        ServeArgs {
+            listen: text(self.listen),
+            data_dir: path(self.data_dir),
+            config: path(self.config),
+            tls_cert: path(self.tls_cert),
+            tls_key: path(self.tls_key),
+            log_level: text(self.log_level),
+            root_key_file: path(self.root_key_file),
+        }
+    }
 }
 
 #[cfg(test)]

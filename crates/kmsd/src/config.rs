@@ -154,11 +154,12 @@ pub enum ConfigError {
 /// Reads the configuration file named by `args` (if any) and merges it with `args`.
 /// `rust_log` is the value of `RUST_LOG`, if set.
 pub fn load(args: &ServeArgs, rust_log: Option<String>) -> Result<Settings, ConfigError> {
+    let args = args.clone().without_empty();
     let file = match &args.config {
         Some(path) => Some((read_file(path)?, path.clone())),
         None => None,
     };
-    merge(args, file, rust_log)
+    merge(&args, file, rust_log)
 }
 
 /// Reads and parses one configuration file.
@@ -202,6 +203,7 @@ fn merge(
     file: Option<(FileConfig, PathBuf)>,
     rust_log: Option<String>,
 ) -> Result<Settings, ConfigError> {
+    let args = args.clone().without_empty();
     let (file, file_path) = match file {
         Some((config, path)) => (config, Some(path)),
         None => (FileConfig::default(), None),
@@ -510,6 +512,26 @@ mod tests {
         assert_eq!(from_env.config, Some(PathBuf::from("/a.toml")));
         let from_flag = serve_args(&["--config", "/b.toml"], &[("KMSD_CONFIG", "/a.toml")]);
         assert_eq!(from_flag.config, Some(PathBuf::from("/b.toml")));
+    }
+
+    #[test]
+    fn empty_values_count_as_absent() {
+        let env = [
+            ("KMSD_LISTEN", ""),
+            ("KMSD_DATA_DIR", ""),
+            ("KMSD_TLS_CERT", ""),
+        ];
+        let args = serve_args(&["--log-level", ""], &env);
+        let s = merge(&args, file(r#"listen = "127.0.0.1:9""#), None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9");
+        assert_eq!(s.data_dir, PathBuf::from("./kmsd-data"));
+        assert_eq!(s.log_filter, "info");
+        assert_eq!(s.tls, None);
+        let args = ServeArgs {
+            config: Some(PathBuf::new()),
+            ..Default::default()
+        };
+        assert!(load(&args, None).is_ok());
     }
 
     #[test]
