@@ -82,6 +82,21 @@ fn aws_cli_round_trip() {
     assert!(text.contains("[kmsd]"), "{text}");
     #[cfg(unix)]
     assert_eq!(mode_of(&credentials), 0o600);
+    // It tells how to use them without printing the secret (issue 2).
+    let log = server.log_text();
+    assert!(
+        log.contains("AWS_SHARED_CREDENTIALS_FILE=") && log.contains("AWS_PROFILE=kmsd"),
+        "{log}"
+    );
+    let secret = text
+        .lines()
+        .find_map(|l| {
+            l.split_once('=')
+                .filter(|(k, _)| k.trim() == "aws_secret_access_key")
+        })
+        .map(|(_, v)| v.trim().to_string())
+        .expect("aws_secret_access_key in the credentials file");
+    assert!(!log.contains(&secret), "the secret access key was printed");
     server.restart();
     assert_eq!(std::fs::read_to_string(&credentials).unwrap(), text);
 
@@ -163,4 +178,66 @@ fn aws_cli_reports_a_missing_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("NotFoundException"), "{stderr}");
     assert!(stderr.contains("does not exist"), "{stderr}");
+}
+
+/// Runs `kmsd serve` with `args` and `envs` until its ready line, then kills it; returns
+/// the address it printed.
+fn serve_once(args: &[&str], envs: &[(&str, &Path)]) -> String {
+    use std::io::{BufRead as _, BufReader};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kmsd"));
+    cmd.arg("serve")
+        .args(args)
+        .env_remove("KMSD_CONFIG")
+        .env_remove("KMSD_LISTEN");
+    cmd.env_remove("KMSD_DATA_DIR");
+    for (name, value) in envs {
+        cmd.env(name, value);
+    }
+    cmd.env("KMSD_LISTEN", "127.0.0.1:0");
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("kmsd listening on http://").nth(1) {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(std::time::Duration::from_secs(30));
+    let _ = child.kill();
+    let _ = child.wait();
+    addr.expect("kmsd printed no ready line")
+}
+
+#[test]
+fn flags_win_over_the_environment() {
+    let scratch = tempfile::tempdir().unwrap();
+    let from_env = scratch.path().join("from-env");
+    let from_flag = scratch.path().join("from-flag");
+
+    // Issue 2: each flag also settable as KMSD_*; the flag wins.
+    let addr = serve_once(&[], &[("KMSD_DATA_DIR", &from_env)]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    assert!(
+        from_env.join("credentials").exists(),
+        "KMSD_DATA_DIR was not used"
+    );
+    std::fs::remove_dir_all(&from_env).unwrap();
+
+    let flag = from_flag.to_str().unwrap();
+    serve_once(&["--data-dir", flag], &[("KMSD_DATA_DIR", &from_env)]);
+    assert!(
+        from_flag.join("credentials").exists(),
+        "--data-dir was not used"
+    );
+    assert!(
+        !from_env.join("credentials").exists(),
+        "KMSD_DATA_DIR won over --data-dir"
+    );
 }

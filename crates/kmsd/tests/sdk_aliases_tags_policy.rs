@@ -582,3 +582,102 @@ async fn list_resource_tags_pages() {
         .await;
     assert_code(over, "ValidationException");
 }
+
+#[tokio::test]
+async fn aliases_and_tags_are_per_account() {
+    let server = Server::shared();
+    let a = server.client(REGION);
+    let b = server.client_b(REGION);
+    let key_a = create_key(&a).await;
+    let key_b = create_key(&b).await;
+    let alias = format!("alias/{}", unique("shared-name"));
+
+    // SPEC D17: unique per account and region, so B may use the same name.
+    a.create_alias()
+        .alias_name(&alias)
+        .target_key_id(key_a.key_id())
+        .send()
+        .await
+        .unwrap();
+    b.create_alias()
+        .alias_name(&alias)
+        .target_key_id(key_b.key_id())
+        .send()
+        .await
+        .unwrap();
+    let seen_by_b = b
+        .describe_key()
+        .key_id(&alias)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(seen_by_b.key_id(), key_b.key_id());
+    // An alias cannot point at a key of another account.
+    let foreign = b
+        .create_alias()
+        .alias_name(format!("alias/{}", unique("foreign")))
+        .target_key_id(key_a.key_id())
+        .send()
+        .await;
+    assert_code(foreign, "NotFoundException");
+    // SPEC D23: keys in other accounts cannot be tagged.
+    let tag_foreign = b
+        .tag_resource()
+        .key_id(key_a.key_id())
+        .tags(tag("k", "v"))
+        .send()
+        .await;
+    assert_code(tag_foreign, "NotFoundException");
+}
+
+#[tokio::test]
+async fn list_markers_and_limits_are_checked() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+
+    // SPEC D33.
+    let aliases = kms.list_aliases().marker("never-issued").send().await;
+    assert_code(aliases, "InvalidMarkerException");
+    let tags = kms
+        .list_resource_tags()
+        .key_id(md.key_id())
+        .marker("never-issued")
+        .send()
+        .await;
+    assert_code(tags, "InvalidMarkerException");
+    let zero = kms.list_aliases().limit(0).send().await;
+    assert_code(zero, "ValidationException");
+}
+
+#[tokio::test]
+async fn untag_of_a_key_pending_deletion_is_refused() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = kms
+        .create_key()
+        .tags(tag("k", "v"))
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    kms.schedule_key_deletion()
+        .key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    // SPEC C4 row TagResource, UntagResource: [3]; ListResourceTags works (C7).
+    let result = kms
+        .untag_resource()
+        .key_id(md.key_id())
+        .tag_keys("k")
+        .send()
+        .await;
+    let message = format!("{} is pending deletion.", md.arn().unwrap());
+    assert_error(result, "KMSInvalidStateException", &message);
+    assert_eq!(tags_of(&kms, md.key_id()).await.len(), 1);
+}

@@ -446,3 +446,55 @@ async fn encrypt_with_an_unknown_alias() {
     // SPEC D4.
     assert_code(result, "NotFoundException");
 }
+
+#[tokio::test]
+async fn grant_tokens_are_limited_to_ten() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+
+    // SPEC D6: GrantTokens 0..10.
+    let tokens: Vec<String> = (0..11).map(|i| format!("token-{i}")).collect();
+    let result = kms
+        .encrypt()
+        .key_id(md.key_id())
+        .plaintext(Blob::new("x"))
+        .set_grant_tokens(Some(tokens))
+        .send()
+        .await;
+    assert_code(result, "ValidationException");
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_log() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_key(&kms).await;
+    let marker = format!("plaintext-marker-{}", unique("log"));
+    let ciphertext = encrypt(&kms, md.key_id(), marker.as_bytes(), &[("ctx", "v")]).await;
+    kms.decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("ctx", "v")
+        .send()
+        .await
+        .unwrap();
+    let _ = kms
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .send()
+        .await;
+
+    // STYLE 5 / issue 2: no plaintext, ciphertext or secret access key in any log line.
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let log = server.log_text();
+    for secret in [
+        common::SECRET_A.to_string(),
+        common::SECRET_B.to_string(),
+        marker.clone(),
+        engine.encode(marker.as_bytes()),
+        engine.encode(ciphertext.as_ref()),
+    ] {
+        assert!(!log.contains(&secret), "the log holds a secret: {secret}");
+    }
+}
