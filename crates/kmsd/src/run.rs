@@ -125,25 +125,8 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     // The data directory, private to its owner.
     create_data_dir(&settings.data_dir)?;
 
-    // The root key, then the sealer that holds it.
-    let env_key = match std::env::var(root_key::ENV_VAR) {
-        Ok(v) if !v.trim().is_empty() => Some(Zeroizing::new(v)),
-        Ok(_) | Err(std::env::VarError::NotPresent) => None,
-        Err(std::env::VarError::NotUnicode(_)) => return Err(RunError::RootKeyEnv),
-    };
-    let (root_key, source) = root_key::load(
-        env_key,
-        settings.root_key_file.as_deref(),
-        &settings.data_dir,
-    )?;
-    info!(source = %source, "root key loaded");
-    if matches!(
-        source,
-        root_key::Source::Created(_) | root_key::Source::DataDir(_)
-    ) {
-        info!("the root key lives in the data directory: a backup of it exposes every key");
-    }
-    let sealer = Sealer::new(root_key);
+    // The root key, in the sealer that alone holds it.
+    let sealer = sealer(&settings)?;
 
     // TLS before the store, so that a bad certificate fails fast.
     let tls = settings.tls.as_ref().map(tls::load).transpose()?;
@@ -156,17 +139,7 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     })?;
 
     // The access keys: configured, else the generated credential.
-    let (credentials, generated) = if settings.access_keys.is_empty() {
-        let generated = credentials::load_or_create(&settings.data_dir)?;
-        if generated.created {
-            info!(path = %generated.path.display(), "generated a new access key");
-        }
-        let path = generated.path.clone();
-        (vec![generated.credential], Some(path))
-    } else {
-        (settings.access_keys, None)
-    };
-    let access_keys = credentials.into_iter().map(to_api_key).collect();
+    let (access_keys, generated) = access_keys(settings.access_keys, &settings.data_dir)?;
 
     // The service and its scheduler.
     let service = Service::new(Arc::new(store), sealer, Arc::new(SystemClock));
@@ -204,6 +177,41 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
         })?;
     info!("stopped");
     Ok(())
+}
+
+/// The sealer over the root key from the variable, the configured file or the data directory.
+fn sealer(settings: &Settings) -> Result<Sealer, RunError> {
+    let env_key = match std::env::var(root_key::ENV_VAR) {
+        Ok(v) if !v.trim().is_empty() => Some(Zeroizing::new(v)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => return Err(RunError::RootKeyEnv),
+    };
+    let configured = settings.root_key_file.as_deref();
+    let (root_key, source) = root_key::load(env_key, configured, &settings.data_dir)?;
+    info!(source = %source, "root key loaded");
+    if matches!(
+        source,
+        root_key::Source::Created(_) | root_key::Source::DataDir(_)
+    ) {
+        info!("the root key lives in the data directory: a backup of it exposes every key");
+    }
+    Ok(Sealer::new(root_key))
+}
+
+/// The API layer's access keys: the configured ones, or else the generated credential, whose
+/// file is then returned too.
+fn access_keys(
+    configured: Vec<credentials::Credential>,
+    data_dir: &Path,
+) -> Result<(Vec<kms_api::AccessKey>, Option<PathBuf>), RunError> {
+    if !configured.is_empty() {
+        return Ok((configured.into_iter().map(to_api_key).collect(), None));
+    }
+    let generated = credentials::load_or_create(data_dir)?;
+    if generated.created {
+        info!(path = %generated.path.display(), "generated a new access key");
+    }
+    Ok((vec![to_api_key(generated.credential)], Some(generated.path)))
 }
 
 /// Creates the data directory with mode 0700 if it does not exist.
