@@ -21,6 +21,9 @@ const CIPHERTEXT_ACCESS: &str = "The ciphertext refers to a customer master key 
      exist, does not exist in this region, or you are not allowed to access.";
 const DRY_RUN: &str = "The request would have succeeded, but the DryRun option is set.";
 
+/// Encryption-context pairs as a test writes them.
+type Pairs = &'static [(&'static str, &'static str)];
+
 fn context(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
     Some(
         pairs
@@ -214,7 +217,7 @@ async fn encryption_context_is_bound_to_the_ciphertext() {
     assert_error(result, "InvalidCiphertextException", "");
 
     // Issue 2: no two different contexts serialize alike.
-    let pairs: [(&[(&str, &str)], &[(&str, &str)]); 3] = [
+    let pairs: [(Pairs, Pairs); 3] = [
         (&[("a", "b=c")], &[("a=b", "c")]),
         (&[("ab", "c")], &[("a", "bc")]),
         (&[("a", "b"), ("c", "d")], &[("a", "b,c=d")]),
