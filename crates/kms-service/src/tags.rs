@@ -114,7 +114,12 @@ pub(crate) async fn list_resource_tags(
             .map_err(|_| KmsError::new(ErrorCode::InvalidMarkerException, "Invalid marker."))?,
         None => 0,
     };
-    let limit = pagination::limit(req.limit, 50, 50);
+    if let Some(over) = req.limit.filter(|l| *l > MAX_TAGS as i64) {
+        return Err(KmsError::validation(format!(
+            "1 validation error detected: Value '{over}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {MAX_TAGS}"
+        )));
+    }
+    let limit = pagination::limit(req.limit, MAX_TAGS, MAX_TAGS);
     let tags: Vec<Tag> = record
         .tags
         .iter()
