@@ -359,3 +359,42 @@ async fn a_panicking_backend_answers_500_and_the_connection_survives() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn http2_requests_sign_the_authority_as_host() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let server = TestServer::start().await;
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+
+    // Sign for the authority; HTTP/2 carries it as `:authority`, not as a Host header.
+    let authority = server.addr.to_string();
+    let body = br#"{"KeyId":"alias/h2"}"#;
+    let headers = common::signed_headers(
+        &authority,
+        Some("TrentService.DescribeKey"),
+        body,
+        &Signing::default(),
+    );
+    let mut request = http::Request::post(format!("http://{authority}/"));
+    for (name, value) in headers.iter().filter(|(n, _)| n != "host") {
+        request = request.header(name, value);
+    }
+    let request = request
+        .body(Full::new(bytes::Bytes::from_static(body)))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-amzn-requestid"));
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let echo: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(echo["Operation"], "DescribeKey");
+    drop(sender);
+    server.stop().await;
+}

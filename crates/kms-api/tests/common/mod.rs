@@ -54,6 +54,8 @@ pub struct TestServer {
 impl TestServer {
     /// Starts `serve` with the fake backend and one access key.
     pub async fn start() -> TestServer {
+        // Logs go to the test's captured output (visible with --nocapture).
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let key = AccessKey {
@@ -216,24 +218,30 @@ impl Default for Signing<'_> {
     }
 }
 
-/// A signed `POST /` with `X-Amz-Target: <target>` (none when `None`) and `body`.
-pub fn signed_post(host: &str, target: Option<&str>, body: &[u8], s: &Signing<'_>) -> Vec<u8> {
+/// The headers of a signed `POST /` with `X-Amz-Target: <target>` (none when `None`) and
+/// `body`: the signed ones, then `authorization`.
+pub fn signed_headers(
+    host: &str,
+    target: Option<&str>,
+    body: &[u8],
+    s: &Signing<'_>,
+) -> Vec<(String, String)> {
     // The headers the client signs, sorted by name.
     let amz_date = kms_api::time::format_amz(s.time);
-    let mut signed: Vec<(&str, String)> = vec![
-        ("content-type", "application/x-amz-json-1.1".into()),
-        ("host", host.into()),
-        ("x-amz-date", amz_date.clone()),
+    let mut headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/x-amz-json-1.1".into()),
+        ("host".into(), host.into()),
+        ("x-amz-date".into(), amz_date.clone()),
     ];
     if let Some(target) = target {
-        signed.push(("x-amz-target", target.into()));
+        headers.push(("x-amz-target".into(), target.into()));
     }
-    let names: Vec<&str> = signed.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
     let names = names.join(";");
 
     // Canonical request, string to sign, key derivation, signature.
     let mut canonical = String::from("POST\n/\n\n");
-    for (name, value) in &signed {
+    for (name, value) in &headers {
         canonical.push_str(&format!("{name}:{value}\n"));
     }
     canonical.push_str(&format!("\n{names}\n{}", sha256_hex(body)));
@@ -248,18 +256,21 @@ pub fn signed_post(host: &str, target: Option<&str>, body: &[u8], s: &Signing<'_
         key = hmac_bytes(&key, part);
     }
     let signature = hex::encode(hmac_bytes(&key, &to_sign));
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={names}, Signature={signature}",
+        s.access_key
+    );
+    headers.push(("authorization".into(), authorization));
+    headers
+}
 
-    // The raw request.
+/// A signed `POST /` as raw HTTP/1.1 bytes.
+pub fn signed_post(host: &str, target: Option<&str>, body: &[u8], s: &Signing<'_>) -> Vec<u8> {
     let mut out = String::from("POST / HTTP/1.1\r\n");
-    for (name, value) in &signed {
+    for (name, value) in signed_headers(host, target, body, s) {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
-    out.push_str(&format!(
-        "authorization: AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={names}, \
-         Signature={signature}\r\ncontent-length: {}\r\n\r\n",
-        s.access_key,
-        body.len()
-    ));
+    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(body);
     bytes
