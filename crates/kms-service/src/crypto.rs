@@ -304,6 +304,14 @@ pub(crate) async fn re_encrypt(
 ) -> Result<ReEncryptResponse, KmsError> {
     // Step 1: both keys: the source from the ciphertext (or SourceKeyId), the destination.
     check_grant_tokens(&req.grant_tokens)?;
+    let ignore_ciphertext = req
+        .dry_run_modifiers
+        .as_ref()
+        .is_some_and(|m| m.contains(&DryRunModifierType::IgnoreCiphertext));
+    if req.dry_run == Some(true) && ignore_ciphertext {
+        usable_key(svc, caller, Operation::ReEncrypt, &req.destination_key_id).await?;
+        return dry_run_without_ciphertext(svc, caller, req.source_key_id.as_deref()).await;
+    }
     let blob = req
         .ciphertext_blob
         .as_ref()

@@ -61,7 +61,7 @@ pub(crate) async fn locate(
     let region = caller.region.as_str().to_string();
 
     // Step 2: an ARN must name this region and, until key policies allow it, this account.
-    match ident {
+    let loc = match ident {
         KeyIdentifier::Id(key_id) => Ok(KeyLocation {
             account,
             region,
@@ -88,7 +88,11 @@ pub(crate) async fn locate(
             check_arn_scope(caller, op, &r, &a, value)?;
             resolve_alias(svc, caller, &alias_name).await
         }
-    }
+    }?;
+
+    // Step 3: the request's span names the key from here on.
+    tracing::Span::current().record("key_id", loc.key_id.as_str());
+    Ok(loc)
 }
 
 /// SPEC 1.6 (another region) and cross-account use (refused until key policies land).
