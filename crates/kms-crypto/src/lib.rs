@@ -8,10 +8,13 @@
 //! - [`ciphertext`] is the private format of symmetric ciphertexts, which binds the key
 //!   reference, the material version and the encryption context (ARCHITECTURE.md, "Ciphertext
 //!   format"; SPEC.md B22-B23, D8).
+//! - [`import`] makes the wrapping key pairs and import tokens of GetParametersForImport and
+//!   unwraps the material of ImportKeyMaterial (ARCHITECTURE.md, "Imported key material").
 //! - [`material_id`] names a version of key material without revealing it (SPEC.md A31), and
 //!   [`canonical_context`] encodes an encryption context injectively.
 //!
-//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG.
+//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG, RSA-OAEP
+//! and AES key wrap.
 
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -26,6 +29,7 @@
 pub mod ciphertext;
 mod context;
 mod error;
+pub mod import;
 mod kdf;
 mod material;
 mod root_key;
