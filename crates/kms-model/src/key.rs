@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::generated::shapes::{
-    KeyMaterialState, KeySpec, KeyState, KeyUsageType, OriginType, RotationType, Tag,
+    ExpirationModelType, ImportState, KeyMaterialState, KeySpec, KeyState, KeyUsageType,
+    OriginType, RotationType, Tag,
 };
 use crate::ids::{key_arn, AccountId, Region};
 use crate::wire::{Blob, Timestamp};
@@ -27,6 +28,53 @@ pub struct MaterialVersion {
     /// How the rotation that made it current happened (absent for the first material).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_type: Option<RotationType>,
+    /// The import settings of imported (EXTERNAL) material; absent for AWS_KMS material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportSettings>,
+}
+
+/// The state and expiration settings of one imported material version (SPEC A23-A39).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSettings {
+    /// IMPORTED while the material is present; PENDING_IMPORT once deleted or expired (the
+    /// sealed bytes are then empty, and only the ID remains to recognise a reimport).
+    pub state: ImportState,
+    /// Whether the material expires; absent while PENDING_IMPORT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<ExpirationModelType>,
+    /// When the material expires, for KEY_MATERIAL_EXPIRES.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Timestamp>,
+    /// The caller's description of the material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl MaterialVersion {
+    /// Whether the material bytes are present: always for AWS_KMS material, while IMPORTED
+    /// for imported material.
+    pub fn is_present(&self) -> bool {
+        self.import
+            .as_ref()
+            .is_none_or(|i| i.state == ImportState::Imported)
+    }
+
+    /// Whether the material is permanently associated with its key (CURRENT or NON_CURRENT),
+    /// as opposed to pending a rotation (SPEC A34).
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self.state,
+            KeyMaterialState::Current | KeyMaterialState::NonCurrent
+        )
+    }
+
+    /// When present imported material expires, if it does.
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.import
+            .as_ref()
+            .filter(|i| i.state == ImportState::Imported)
+            .and_then(|i| i.valid_to)
+    }
 }
 
 /// The rotation settings of a key (SPEC D: EnableKeyRotation, GetKeyRotationStatus).
@@ -160,11 +208,15 @@ pub struct AliasRecord {
 impl KeyRecord {
     /// The earliest moment at which time alone changes this key: its deletion date or its next
     /// automatic rotation. The store indexes it so that the scheduler finds due keys cheaply.
-    /// A rotation counts only while the key is Enabled: a disabled key never rotates, and its
+    /// Imported material counts at its ValidTo. A rotation counts only while the key is Enabled: a disabled key never rotates, and its
     /// overdue rotation happens when EnableKey makes it due again.
     pub fn next_due(&self) -> Option<Timestamp> {
         let rotates = self.rotation.enabled && self.state == KeyState::Enabled;
         let rotation = self.rotation.next_rotation.filter(|_| rotates);
-        [self.deletion_date, rotation].into_iter().flatten().min()
+        let expiry = self.materials.iter().filter_map(|m| m.expires_at()).min();
+        [self.deletion_date, rotation, expiry]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }

@@ -17,5 +17,7 @@ pub use error::{ErrorCode, KmsError};
 pub use generated::operations::Operation;
 pub use generated::shapes;
 pub use ids::{AccountId, KeyId, KeyIdentifier, Partition, Region};
-pub use key::{AliasRecord, KeyRecord, LastUsage, MaterialVersion, RotationSettings};
+pub use key::{
+    AliasRecord, ImportSettings, KeyRecord, LastUsage, MaterialVersion, RotationSettings,
+};
 pub use wire::{Blob, SensitiveBlob, Timestamp};

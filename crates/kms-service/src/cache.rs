@@ -29,6 +29,8 @@ pub(crate) struct CachedMaterial {
     pub id: [u8; 32],
     /// The material ID as 64 hex characters (responses carry it).
     pub id_hex: String,
+    /// When imported material expires; the cryptographic path refuses it from then on.
+    pub valid_to: Option<Timestamp>,
     sealed: Vec<u8>,
     secret: OnceLock<SecretBytes>,
 }
@@ -228,6 +230,7 @@ fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
     let materials: Vec<CachedMaterial> = record
         .materials
         .iter()
+        .filter(|m| m.is_present())
         .filter_map(|m| {
             let id = kms_crypto::parse_material_id(&m.id)?;
             let secret = OnceLock::new();
@@ -240,6 +243,7 @@ fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
             Some(CachedMaterial {
                 id,
                 id_hex: m.id.clone(),
+                valid_to: m.expires_at(),
                 sealed: m.sealed.0.clone(),
                 secret,
             })

@@ -14,7 +14,7 @@ use kms_model::key_state::{check_facts, KeyFacts};
 use kms_model::shapes::*;
 use kms_model::{Blob, Caller, ErrorCode, KmsError, Operation, SensitiveBlob};
 
-use crate::cache::CachedKey;
+use crate::cache::{CachedKey, CachedMaterial};
 use crate::resolve::{load_cached, locate, Forms, KeyLocation};
 use crate::Service;
 
@@ -104,6 +104,17 @@ fn key_reference(key: &CachedKey) -> KeyReference {
     }
 }
 
+/// Imported material past its ValidTo is gone, even before the scheduler deletes it (SPEC A36).
+fn check_live(svc: &Service, key: &CachedKey, material: &CachedMaterial) -> Result<(), KmsError> {
+    match material.valid_to {
+        Some(at) if at <= svc.clock.now() => Err(KmsError::invalid_state(format!(
+            "{} is pending import.",
+            key.arn
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Encrypts `plaintext` under the key's current material; answers (ciphertext, material ID).
 fn seal_under(
     svc: &Service,
@@ -115,6 +126,7 @@ fn seal_under(
         tracing::error!(key_id = %key.key_id, "enabled key has no current material");
         KmsError::internal()
     })?;
+    check_live(svc, key, material)?;
     let secret = material.secret(&svc.sealer, key)?;
     let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
     let blob = ciphertext::encrypt(secret, &key_reference(key), &material.id, &aad, plaintext)
@@ -212,6 +224,7 @@ fn open_with(
     let material = key
         .material(&parsed.material_id)
         .ok_or_else(KmsError::invalid_ciphertext)?;
+    check_live(svc, key, material)?;
     let secret = material.secret(&svc.sealer, key)?;
     let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
     let plain =

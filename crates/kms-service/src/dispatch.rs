@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use kms_model::{Caller, KmsError, Operation};
 
-use crate::{aliases, crypto, keys, policy, rotation, tags, Service};
+use crate::{aliases, crypto, import, keys, policy, rotation, tags, Service};
 
 /// Decodes the request, runs the handler, encodes the response.
 async fn run<Req, Resp, Fut>(
@@ -102,6 +102,18 @@ pub(crate) async fn dispatch(
         RotateKeyOnDemand => run(input, |r| rotation::rotate_key_on_demand(svc, caller, r)).await,
         ListKeyRotations => run(input, |r| rotation::list_key_rotations(svc, caller, r)).await,
 
+        // Imported key material.
+        GetParametersForImport => {
+            run(input, |r| import::get_parameters_for_import(svc, caller, r)).await
+        }
+        ImportKeyMaterial => run(input, |r| import::import_key_material(svc, caller, r)).await,
+        DeleteImportedKeyMaterial => {
+            run(input, |r| {
+                import::delete_imported_key_material(svc, caller, r)
+            })
+            .await
+        }
+
         // Custom key stores are not served (SPEC A4, a project choice).
         ConnectCustomKeyStore
         | CreateCustomKeyStore
@@ -113,11 +125,8 @@ pub(crate) async fn dispatch(
             op.name()
         ))),
 
-        // Later issues: imported material, multi-Region keys, grants, asymmetric and HMAC keys.
-        GetParametersForImport
-        | ImportKeyMaterial
-        | DeleteImportedKeyMaterial
-        | ReplicateKey
+        // Later issues: multi-Region keys, grants, asymmetric and HMAC keys.
+        ReplicateKey
         | UpdatePrimaryRegion
         | CreateGrant
         | ListGrants

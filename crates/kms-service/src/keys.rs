@@ -37,11 +37,12 @@ pub(crate) fn new_material(svc: &Service, arn: &str, key_id: &str) -> MaterialVe
         state: KeyMaterialState::Current,
         rotation_date: None,
         rotation_type: None,
+        import: None,
     }
 }
 
-/// The key spec a CreateKey request asks for, refusing what kmsd does not serve yet.
-fn requested_key_type(req: &CreateKeyRequest) -> Result<KeySpec, KmsError> {
+/// The key spec and origin a CreateKey request asks for, refusing what kmsd does not serve yet.
+fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), KmsError> {
     // Step 1: custom key stores and XKS keys are not served (SPEC A4, a project choice).
     if req.custom_key_store_id.is_some() || req.xks_key_id.is_some() {
         return Err(KmsError::unsupported(
@@ -78,18 +79,13 @@ fn requested_key_type(req: &CreateKeyRequest) -> Result<KeySpec, KmsError> {
         )));
     }
 
-    // Step 4: imported material and multi-Region keys come with their own issues.
-    if origin == OriginType::External {
-        return Err(KmsError::unsupported(
-            "Origin EXTERNAL (imported key material) is not supported by kmsd yet.",
-        ));
-    }
+    // Step 4: multi-Region keys come with their own issue.
     if req.multi_region == Some(true) {
         return Err(KmsError::unsupported(
             "Multi-Region keys are not supported by kmsd yet.",
         ));
     }
-    Ok(spec)
+    Ok((spec, origin))
 }
 
 /// CreateKey: a new symmetric encryption key with fresh material (SPEC 1.8, 1.9).
@@ -99,7 +95,7 @@ pub(crate) async fn create_key(
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
     // Step 1: what kind of key, and whether kmsd serves it.
-    let key_spec = requested_key_type(&req)?;
+    let (key_spec, origin) = requested_key_type(&req)?;
 
     // Step 2: the policy (given and well-formed, or the default) and the tags.
     let policy = match req.policy {
@@ -108,10 +104,17 @@ pub(crate) async fn create_key(
     };
     let tags = tags::merged(Vec::new(), req.tags.unwrap_or_default())?;
 
-    // Step 3: identity and first material version.
+    // Step 3: identity and first material version; an EXTERNAL key waits for its import
+    // (SPEC A1), and the wrapping key pool starts filling for it.
     let key_id = uuid::Uuid::new_v4().to_string();
     let arn = key_arn(&caller.region, &caller.account, &key_id);
-    let material = new_material(svc, &arn, &key_id);
+    let (state, materials) = match origin {
+        OriginType::External => {
+            crate::import::pool(svc);
+            (KeyState::PendingImport, Vec::new())
+        }
+        _ => (KeyState::Enabled, vec![new_material(svc, &arn, &key_id)]),
+    };
     let record = KeyRecord {
         account: caller.account.as_str().to_string(),
         region: caller.region.as_str().to_string(),
@@ -120,14 +123,14 @@ pub(crate) async fn create_key(
         description: req.description.unwrap_or_default(),
         key_spec,
         key_usage: KeyUsageType::EncryptDecrypt,
-        origin: OriginType::AwsKms,
-        state: KeyState::Enabled,
+        origin,
+        state,
         deletion_date: None,
         pending_window_days: None,
         policy,
         tags,
         rotation: Default::default(),
-        materials: vec![material],
+        materials,
         last_usage: None,
         version: 0,
     };
@@ -211,12 +214,28 @@ pub(crate) async fn enable_key(
     )
     .await?;
     update_key(svc, caller, &loc, Operation::EnableKey, |record, now| {
-        record.state = KeyState::Enabled;
+        // An imported key whose material is missing (a cancelled deletion of a key pending
+        // import leaves it Disabled) waits for its import instead.
+        record.state = if has_all_material(record) {
+            KeyState::Enabled
+        } else {
+            KeyState::PendingImport
+        };
         rotation::rotate_if_due(svc, record, now);
         Ok(())
     })
     .await?;
     Ok(())
+}
+
+/// Whether every permanent material version of the key is present.
+pub(crate) fn has_all_material(record: &KeyRecord) -> bool {
+    record.current_material().is_some()
+        && record
+            .materials
+            .iter()
+            .filter(|m| m.is_permanent())
+            .all(|m| m.is_present())
 }
 
 /// DisableKey: Enabled becomes Disabled.

@@ -15,6 +15,7 @@ mod aliases;
 mod cache;
 mod crypto;
 mod dispatch;
+mod import;
 pub mod keys;
 mod metadata;
 mod pagination;
@@ -25,7 +26,7 @@ mod scheduler;
 mod tags;
 mod write;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kms_crypto::Sealer;
 use kms_model::{Caller, KmsError, Operation};
@@ -40,6 +41,7 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     cache: cache::KeyCache,
     aliases: cache::AliasCache,
+    wrapping_pool: OnceLock<Arc<kms_crypto::import::KeyPairPool>>,
 }
 
 impl Service {
@@ -51,6 +53,7 @@ impl Service {
             clock,
             cache: cache::KeyCache::new(),
             aliases: cache::AliasCache::new(),
+            wrapping_pool: OnceLock::new(),
         })
     }
 

@@ -1,9 +1,10 @@
 //! KeyMetadata as DescribeKey, CreateKey and the other operations answer it (SPEC.md 1.9).
 
 use kms_model::shapes::{
-    EncryptionAlgorithmSpec, KeyManagerType, KeyMetadata, KeyState, KeyUsageType,
+    EncryptionAlgorithmSpec, ExpirationModelType, KeyManagerType, KeyMetadata, KeyState,
+    KeyUsageType,
 };
-use kms_model::KeyRecord;
+use kms_model::{KeyRecord, Timestamp};
 
 /// The KeyMetadata of a key; members without a value are left out of the JSON.
 pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
@@ -31,8 +32,25 @@ pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
         multi_region: Some(false),
         pending_deletion_window_in_days: record.pending_window_days.filter(|_| pending_deletion),
         current_key_material_id: record.current_material().map(|m| m.id.clone()),
+        expiration_model: expiration_model(record),
+        valid_to: valid_to(record),
         ..Default::default()
     }
+}
+
+/// The expiration model of an EXTERNAL key's current material, while it is imported.
+fn expiration_model(record: &KeyRecord) -> Option<ExpirationModelType> {
+    record.current_material()?.import.as_ref()?.expiration_model
+}
+
+/// The earliest expiry among the key's permanent materials (SPEC A39).
+fn valid_to(record: &KeyRecord) -> Option<Timestamp> {
+    record
+        .materials
+        .iter()
+        .filter(|m| m.is_permanent())
+        .filter_map(|m| m.expires_at())
+        .min()
 }
 
 /// The encryption algorithms of an ENCRYPT_DECRYPT key (absent for other usages).

@@ -40,6 +40,32 @@ pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind
     }
 }
 
+/// Makes the imported material pending rotation CURRENT (SPEC A43-A44).
+fn promote_pending(record: &mut KeyRecord, now: Timestamp) -> Result<(), KmsError> {
+    let Some(next) = record
+        .materials
+        .iter()
+        .position(|m| m.state == KeyMaterialState::PendingRotation)
+    else {
+        return Err(KmsError::invalid_state(format!(
+            "No available key material pending rotation for the key: {}.",
+            record.arn()
+        )));
+    };
+    for m in record
+        .materials
+        .iter_mut()
+        .filter(|m| m.state == KeyMaterialState::Current)
+    {
+        m.state = KeyMaterialState::NonCurrent;
+    }
+    let m = &mut record.materials[next];
+    m.state = KeyMaterialState::Current;
+    m.rotation_date = Some(now);
+    m.rotation_type = Some(RotationType::OnDemand);
+    Ok(())
+}
+
 /// Applies an automatic rotation that is due, if the key is Enabled and rotation is on.
 /// Answers whether it rotated.
 pub(crate) fn rotate_if_due(svc: &Service, record: &mut KeyRecord, now: Timestamp) -> bool {
@@ -169,7 +195,15 @@ pub(crate) async fn rotate_key_on_demand(
         if record.key_spec != KeySpec::SymmetricDefault {
             return Err(KmsError::unsupported(""));
         }
-        // Step 2: the quota, and no clash with a due automatic rotation.
+        // Step 2: imported keys need material waiting; then the quota, and no clash with a
+        // due automatic rotation.
+        let pending = record.materials.iter().any(|m| m.state == KeyMaterialState::PendingRotation);
+        if record.origin == OriginType::External && !pending {
+            return Err(KmsError::invalid_state(format!(
+                "No available key material pending rotation for the key: {}.",
+                record.arn()
+            )));
+        }
         if record.rotation.on_demand_count >= ON_DEMAND_LIMIT {
             return Err(KmsError::new(ErrorCode::LimitExceededException, format!(
                 "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
@@ -183,8 +217,12 @@ pub(crate) async fn rotate_key_on_demand(
                 record.arn()
             )));
         }
-        // Step 3: rotate.
-        rotate(svc, record, now, RotationType::OnDemand);
+        // Step 3: rotate: new material, or for imported keys the material pending rotation.
+        if record.origin == OriginType::External {
+            promote_pending(record, now)?;
+        } else {
+            rotate(svc, record, now, RotationType::OnDemand);
+        }
         record.rotation.on_demand_count += 1;
         Ok(())
     })
@@ -232,7 +270,10 @@ pub(crate) async fn list_key_rotations(
             key_material_state: Some(m.state),
             rotation_date: m.rotation_date,
             rotation_type: m.rotation_type,
-            ..Default::default()
+            import_state: m.import.as_ref().map(|i| i.state),
+            expiration_model: m.import.as_ref().and_then(|i| i.expiration_model),
+            valid_to: m.expires_at(),
+            key_material_description: m.import.as_ref().and_then(|i| i.description.clone()),
         })
         .collect();
     let start = match pagination::after(req.marker.as_deref())? {

@@ -56,15 +56,17 @@ async fn apply(svc: &Service, mut record: KeyRecord, now: Timestamp) -> Result<b
     if record.deletion_date.is_some_and(|d| d <= now) {
         return delete(svc, &record).await.map(|_| true);
     }
-    // An automatic rotation that is due.
-    if !rotate_if_due(svc, &mut record, now) {
+    // Imported material past its ValidTo, and an automatic rotation that is due.
+    let expired = crate::import::expire_materials(&mut record, now);
+    let rotated = rotate_if_due(svc, &mut record, now);
+    if !expired && !rotated {
         return Ok(false);
     }
     match svc.store.update_key(&record).await {
         Ok(version) => {
             record.version = version;
             svc.cache.put(&record);
-            tracing::info!(key_id = %record.key_id, "rotated key material automatically");
+            tracing::info!(key_id = %record.key_id, expired, rotated, "applied due key changes");
             Ok(true)
         }
         Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),

@@ -64,6 +64,7 @@ pub fn key_record(account: &str, region: &str, key_id: &str) -> KeyRecord {
             state: KeyMaterialState::Current,
             rotation_date: None,
             rotation_type: None,
+            import: None,
         }],
         last_usage: None,
         version: 0,
