@@ -12,6 +12,7 @@
     reason = "a failed harness step fails the test"
 )]
 
+pub mod import;
 pub mod raw;
 
 use std::fmt::Debug;
