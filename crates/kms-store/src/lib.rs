@@ -39,12 +39,59 @@ pub struct Page<T> {
     pub truncated: bool,
 }
 
+/// A change to deliver to another region's copy of a multi-Region key: written in the same
+/// transaction as the change it carries, removed once applied (ARCHITECTURE.md "Multi-Region
+/// keys and replication"). The payload is the service's; the store keeps it opaque.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The account of the key.
+    pub account: String,
+    /// The (shared) key ID of the multi-Region key.
+    pub key_id: String,
+    /// The region the entry must be applied in.
+    pub target_region: String,
+    /// The entry, serialized by the service.
+    pub payload: String,
+}
+
+/// An outbox entry with its position in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outboxed {
+    /// The entry's sequence number: entries are delivered in this order.
+    pub seq: i64,
+    /// The entry.
+    pub entry: OutboxEntry,
+}
+
 /// Durable storage of keys and aliases, namespaced by (account, region).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Inserts a new key. `AlreadyExists` if (account, region, key_id) is taken.
     /// The stored version is `key.version` as given (normally 0).
     async fn create_key(&self, key: &KeyRecord) -> Result<(), StoreError>;
+
+    /// [`Store::create_key`] with outbox entries appended in the same transaction.
+    async fn create_key_with_outbox(
+        &self,
+        key: &KeyRecord,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<(), StoreError>;
+
+    /// [`Store::update_key`] with outbox entries appended in the same transaction.
+    async fn update_key_with_outbox(
+        &self,
+        key: &KeyRecord,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<u64, StoreError>;
+
+    /// The oldest undelivered outbox entries, at most `limit`, in sequence order.
+    async fn outbox_pending(&self, limit: usize) -> Result<Vec<Outboxed>, StoreError>;
+
+    /// Removes an outbox entry once it has been applied.
+    async fn outbox_remove(&self, seq: i64) -> Result<(), StoreError>;
+
+    /// Whether undelivered outbox entries of this key remain.
+    async fn outbox_has_key(&self, account: &str, key_id: &str) -> Result<bool, StoreError>;
 
     /// The key with this ID in this account and region, if any.
     async fn get_key(

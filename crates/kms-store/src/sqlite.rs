@@ -20,7 +20,7 @@ use kms_model::{AliasRecord, KeyRecord, Timestamp};
 use self::readers::ReadPool;
 use self::sql::{AliasRow, KeyRow};
 use self::writer::Writer;
-use crate::{Page, Store, StoreError};
+use crate::{OutboxEntry, Outboxed, Page, Store, StoreError};
 
 pub use self::schema::SCHEMA_VERSION;
 
@@ -55,9 +55,20 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_key(&self, key: &KeyRecord) -> Result<(), StoreError> {
+        self.create_key_with_outbox(key, Vec::new()).await
+    }
+
+    async fn create_key_with_outbox(
+        &self,
+        key: &KeyRecord,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<(), StoreError> {
         let row = KeyRow::encode(key, key.version)?;
         self.writer
-            .submit(move |conn| sql::insert_key(conn, &row))
+            .submit(move |conn| {
+                sql::insert_key(conn, &row)?;
+                sql::insert_outbox(conn, &outbox)
+            })
             .await
     }
 
@@ -74,6 +85,14 @@ impl Store for SqliteStore {
     }
 
     async fn update_key(&self, key: &KeyRecord) -> Result<u64, StoreError> {
+        self.update_key_with_outbox(key, Vec::new()).await
+    }
+
+    async fn update_key_with_outbox(
+        &self,
+        key: &KeyRecord,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<u64, StoreError> {
         // The row carries the next version; the statement matches on the expected one.
         let next = key
             .version
@@ -82,7 +101,30 @@ impl Store for SqliteStore {
         let expected = sql::to_column(key.version)?;
         let row = KeyRow::encode(key, next)?;
         self.writer
-            .submit(move |conn| sql::replace_key(conn, &row, expected))
+            .submit(move |conn| {
+                let version = sql::replace_key(conn, &row, expected)?;
+                sql::insert_outbox(conn, &outbox)?;
+                Ok(version)
+            })
+            .await
+    }
+
+    async fn outbox_pending(&self, limit: usize) -> Result<Vec<Outboxed>, StoreError> {
+        self.readers
+            .run(move |conn| sql::select_outbox(conn, limit))
+            .await
+    }
+
+    async fn outbox_remove(&self, seq: i64) -> Result<(), StoreError> {
+        self.writer
+            .submit(move |conn| sql::remove_outbox(conn, seq))
+            .await
+    }
+
+    async fn outbox_has_key(&self, account: &str, key_id: &str) -> Result<bool, StoreError> {
+        let (account, key_id) = (account.to_owned(), key_id.to_owned());
+        self.readers
+            .run(move |conn| sql::outbox_has_key(conn, &account, &key_id))
             .await
     }
 

@@ -33,6 +33,15 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (account, region, name)
      );
      CREATE INDEX aliases_by_target ON aliases (account, region, target_key_id, name);",
+    // Version 2: the replication outbox, written in the transaction of the change it carries.
+    "CREATE TABLE outbox (
+         seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+         account       TEXT NOT NULL,
+         key_id        TEXT NOT NULL,
+         target_region TEXT NOT NULL,
+         payload       TEXT NOT NULL
+     );
+     CREATE INDEX outbox_by_key ON outbox (account, key_id);",
 ];
 
 /// The schema version this build reads and writes.

@@ -10,6 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use kms_model::{AliasRecord, KeyRecord, Timestamp};
 
 use super::schema::{backend, undecodable, unencodable};
+use crate::{OutboxEntry, Outboxed};
 use crate::{Page, StoreError};
 
 /// A key record encoded for its row.
@@ -381,4 +382,60 @@ pub(crate) fn select_aliases(
         items,
         truncated: records.truncated,
     })
+}
+
+/// Appends entries to the replication outbox.
+pub(crate) fn insert_outbox(conn: &Connection, entries: &[OutboxEntry]) -> Result<(), StoreError> {
+    let sql =
+        "INSERT INTO outbox (account, key_id, target_region, payload) VALUES (?1, ?2, ?3, ?4)";
+    for e in entries {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.execute(params![e.account, e.key_id, e.target_region, e.payload])
+            })
+            .map_err(|err| backend("appending to the outbox", err))?;
+    }
+    Ok(())
+}
+
+/// The oldest outbox entries, at most `limit`.
+pub(crate) fn select_outbox(conn: &Connection, limit: usize) -> Result<Vec<Outboxed>, StoreError> {
+    let sql =
+        "SELECT seq, account, key_id, target_region, payload FROM outbox ORDER BY seq LIMIT ?1";
+    let fetch = i64::try_from(limit).unwrap_or(i64::MAX);
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| {
+            stmt.query_map(params![fetch], |r| {
+                Ok(Outboxed {
+                    seq: r.get(0)?,
+                    entry: OutboxEntry {
+                        account: r.get(1)?,
+                        key_id: r.get(2)?,
+                        target_region: r.get(3)?,
+                        payload: r.get(4)?,
+                    },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| backend("reading the outbox", e))
+}
+
+/// Removes a delivered outbox entry.
+pub(crate) fn remove_outbox(conn: &Connection, seq: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM outbox WHERE seq = ?1")
+        .and_then(|mut stmt| stmt.execute(params![seq]))
+        .map_err(|e| backend("removing an outbox entry", e))?;
+    Ok(())
+}
+
+/// Whether undelivered entries of a key remain.
+pub(crate) fn outbox_has_key(
+    conn: &Connection,
+    account: &str,
+    key_id: &str,
+) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM outbox WHERE account = ?1 AND key_id = ?2")
+        .and_then(|mut stmt| stmt.exists(params![account, key_id]))
+        .map_err(|e| backend("reading the outbox", e))
 }
