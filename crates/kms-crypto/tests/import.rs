@@ -391,7 +391,7 @@ fn stranger(spec: WrappingKeySpec) -> &'static WrappingKeyPair {
     PAIRS[index].get_or_init(|| WrappingKeyPair::generate(spec).unwrap())
 }
 
-/// Mean time of `unwrap_material` per input kind, interleaved so that noise falls on all
+/// Mean and median time of `unwrap_material` per input kind, interleaved so that noise falls on all
 /// kinds alike. Printed for the record, not asserted: timing on a shared machine is noisy.
 fn print_failure_timings(spec: WrappingKeySpec, algorithm: WrappingAlgorithm, tries: u32) {
     let material = random_bytes(32);
@@ -400,25 +400,29 @@ fn print_failure_timings(spec: WrappingKeySpec, algorithm: WrappingAlgorithm, tr
     let other = opened_for_other_hash(spec, algorithm);
     let mut kinds = vec![("success", valid.clone())];
     kinds.extend(failure_kinds(spec, algorithm, &valid));
-    let mut totals = vec![Duration::ZERO; kinds.len() + 1];
-    for _ in 0..tries {
-        for (index, (_, input)) in kinds.iter().enumerate() {
+    let mut samples = vec![Vec::new(); kinds.len() + 1];
+    for round in 0..tries as usize {
+        // Rotate the order each round, so no kind always runs first.
+        for step in 0..=kinds.len() {
+            let index = (round + step) % (kinds.len() + 1);
+            let (token, input) = match kinds.get(index) {
+                Some((_, input)) => (&opened, input),
+                None => (&other, &valid),
+            };
             let start = Instant::now();
-            let _ = std::hint::black_box(opened.unwrap_material(input));
-            totals[index] += start.elapsed();
+            let _ = std::hint::black_box(token.unwrap_material(input));
+            samples[index].push(start.elapsed());
         }
-        let start = Instant::now();
-        let _ = std::hint::black_box(other.unwrap_material(&valid));
-        totals[kinds.len()] += start.elapsed();
     }
-    let names = kinds
-        .iter()
-        .map(|(name, _)| *name)
-        .chain(["wrong algorithm"]);
-    for (name, total) in names.zip(totals) {
+    let names = kinds.iter().map(|(name, _)| *name);
+    for (name, mut times) in names.chain(["wrong algorithm"]).zip(samples) {
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / tries;
+        let median = times[times.len() / 2];
         println!(
-            "timing {spec:?} {algorithm:?} {name:>20}: {:>8.1} us mean over {tries}",
-            total.as_secs_f64() * 1e6 / f64::from(tries)
+            "timing {spec:?} {algorithm:?} {name:>20}: mean {:>7.1} us, median {:>7.1} us",
+            mean.as_secs_f64() * 1e6,
+            median.as_secs_f64() * 1e6,
         );
     }
 }
@@ -539,4 +543,60 @@ fn generation_time_per_size_is_printed() {
             start.elapsed() / tries
         );
     }
+}
+
+// ---- the public surface ----
+
+#[test]
+fn debug_output_holds_no_private_key() {
+    let pair = pair(WrappingKeySpec::Rsa3072);
+    let shown_pair = format!("{pair:?}");
+    assert!(shown_pair.contains("Rsa3072") && shown_pair.contains("[redacted]"));
+    let opened = opened(
+        WrappingKeySpec::Rsa3072,
+        WrappingAlgorithm::RsaAesKeyWrapSha1,
+    );
+    let shown = format!("{opened:#?}");
+    assert!(shown.contains("RsaAesKeyWrapSha1") && shown.contains("[redacted]"));
+    // No run of digits or hex long enough to be key bytes.
+    for text in [shown_pair, shown] {
+        assert!(text.len() < 200, "{text}");
+    }
+    let material = opened
+        .unwrap_material(&client_wrap(
+            pair.public_key_der(),
+            WrappingAlgorithm::RsaAesKeyWrapSha1,
+            &[0xAB; 32],
+        ))
+        .unwrap();
+    assert_eq!(format!("{material:?}"), "[redacted]");
+}
+
+#[test]
+fn specs_and_algorithms_carry_their_wire_names() {
+    let names: Vec<&str> = WrappingKeySpec::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(names, ["RSA_2048", "RSA_3072", "RSA_4096"]);
+    let names: Vec<&str> = WrappingAlgorithm::ALL.iter().map(|a| a.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "RSAES_OAEP_SHA_1",
+            "RSAES_OAEP_SHA_256",
+            "RSA_AES_KEY_WRAP_SHA_1",
+            "RSA_AES_KEY_WRAP_SHA_256"
+        ]
+    );
+    assert_eq!(
+        WrappingKeySpec::from_name("RSA_4096"),
+        Some(WrappingKeySpec::Rsa4096)
+    );
+    assert_eq!(WrappingAlgorithm::from_name("RSAES_PKCS1_V1_5"), None);
+}
+
+#[test]
+fn the_types_can_be_shared_between_request_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<KeyPairPool>();
+    assert_send_sync::<WrappingKeyPair>();
+    assert_send_sync::<OpenedToken>();
 }
