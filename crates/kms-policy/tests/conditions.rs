@@ -14,7 +14,11 @@ use kms_policy::{Context, Timestamp, Value};
 /// Runs a table of (rule, condition JSON, context, expected).
 fn run(cases: &[(&str, &str, Context, bool)]) {
     for (rule, condition, context, expected) in cases {
-        assert_eq!(condition_holds(condition, context), *expected, "{rule}: {condition}");
+        assert_eq!(
+            condition_holds(condition, context),
+            *expected,
+            "{rule}: {condition}"
+        );
     }
 }
 
@@ -29,31 +33,156 @@ fn none() -> Context {
 #[test]
 fn string_operators() {
     run(&[
-        ("StringEquals matches exactly", r#"{"StringEquals":{"kms:KeySpec":"SYMMETRIC_DEFAULT"}}"#, s("kms:KeySpec", "SYMMETRIC_DEFAULT"), true),
-        ("StringEquals is case-sensitive", r#"{"StringEquals":{"kms:KeySpec":"symmetric_default"}}"#, s("kms:KeySpec", "SYMMETRIC_DEFAULT"), false),
-        ("StringEquals takes * literally", r#"{"StringEquals":{"k":"a*"}}"#, s("k", "abc"), false),
-        ("StringEquals values are ORed", r#"{"StringEquals":{"k":["x","y"]}}"#, s("k", "y"), true),
-        ("StringEquals on a missing key is false", r#"{"StringEquals":{"k":"x"}}"#, none(), false),
-        ("key names are case-insensitive", r#"{"StringEquals":{"KMS:keyspec":"A"}}"#, s("kms:KeySpec", "A"), true),
-        ("StringNotEquals true when no value matches", r#"{"StringNotEquals":{"k":["x","y"]}}"#, s("k", "z"), true),
-        ("StringNotEquals false when one matches", r#"{"StringNotEquals":{"k":["x","y"]}}"#, s("k", "x"), false),
-        ("StringNotEquals on a missing key is true", r#"{"StringNotEquals":{"k":"x"}}"#, none(), true),
-        ("StringEqualsIgnoreCase folds case", r#"{"StringEqualsIgnoreCase":{"k":"Hello"}}"#, s("k", "hELLO"), true),
-        ("StringNotEqualsIgnoreCase folds case", r#"{"StringNotEqualsIgnoreCase":{"k":"Hello"}}"#, s("k", "HELLO"), false),
-        ("StringNotEqualsIgnoreCase missing key is true", r#"{"StringNotEqualsIgnoreCase":{"k":"Hello"}}"#, none(), true),
-        ("StringLike *", r#"{"StringLike":{"k":"alias/prod-*"}}"#, s("k", "alias/prod-db"), true),
-        ("StringLike ?", r#"{"StringLike":{"k":"v?"}}"#, s("k", "v1"), true),
-        ("StringLike ? is exactly one char", r#"{"StringLike":{"k":"v?"}}"#, s("k", "v12"), false),
-        ("StringLike is case-sensitive", r#"{"StringLike":{"k":"A*"}}"#, s("k", "abc"), false),
-        ("StringLike * crosses / and :", r#"{"StringLike":{"k":"a*z"}}"#, s("k", "a/b:c/z"), true),
-        ("StringLike missing key is false", r#"{"StringLike":{"k":"*"}}"#, none(), false),
-        ("StringNotLike", r#"{"StringNotLike":{"k":["a*","b*"]}}"#, s("k", "cat"), true),
-        ("StringNotLike matching", r#"{"StringNotLike":{"k":["a*","b*"]}}"#, s("k", "bat"), false),
-        ("StringNotLike missing key is true", r#"{"StringNotLike":{"k":"a*"}}"#, none(), true),
-        ("String operators compare numbers as text", r#"{"StringEquals":{"k":"365"}}"#, Context::new().with("k", 365i64), true),
-        ("String operators compare booleans as text", r#"{"StringEquals":{"k":"true"}}"#, Context::new().with("k", true), true),
-        ("JSON number policy values are text", r#"{"StringEquals":{"k":7}}"#, s("k", "7"), true),
-        ("empty string is a value", r#"{"StringEquals":{"k":""}}"#, s("k", ""), true),
+        (
+            "StringEquals matches exactly",
+            r#"{"StringEquals":{"kms:KeySpec":"SYMMETRIC_DEFAULT"}}"#,
+            s("kms:KeySpec", "SYMMETRIC_DEFAULT"),
+            true,
+        ),
+        (
+            "StringEquals is case-sensitive",
+            r#"{"StringEquals":{"kms:KeySpec":"symmetric_default"}}"#,
+            s("kms:KeySpec", "SYMMETRIC_DEFAULT"),
+            false,
+        ),
+        (
+            "StringEquals takes * literally",
+            r#"{"StringEquals":{"k":"a*"}}"#,
+            s("k", "abc"),
+            false,
+        ),
+        (
+            "StringEquals values are ORed",
+            r#"{"StringEquals":{"k":["x","y"]}}"#,
+            s("k", "y"),
+            true,
+        ),
+        (
+            "StringEquals on a missing key is false",
+            r#"{"StringEquals":{"k":"x"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "key names are case-insensitive",
+            r#"{"StringEquals":{"KMS:keyspec":"A"}}"#,
+            s("kms:KeySpec", "A"),
+            true,
+        ),
+        (
+            "StringNotEquals true when no value matches",
+            r#"{"StringNotEquals":{"k":["x","y"]}}"#,
+            s("k", "z"),
+            true,
+        ),
+        (
+            "StringNotEquals false when one matches",
+            r#"{"StringNotEquals":{"k":["x","y"]}}"#,
+            s("k", "x"),
+            false,
+        ),
+        (
+            "StringNotEquals on a missing key is true",
+            r#"{"StringNotEquals":{"k":"x"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "StringEqualsIgnoreCase folds case",
+            r#"{"StringEqualsIgnoreCase":{"k":"Hello"}}"#,
+            s("k", "hELLO"),
+            true,
+        ),
+        (
+            "StringNotEqualsIgnoreCase folds case",
+            r#"{"StringNotEqualsIgnoreCase":{"k":"Hello"}}"#,
+            s("k", "HELLO"),
+            false,
+        ),
+        (
+            "StringNotEqualsIgnoreCase missing key is true",
+            r#"{"StringNotEqualsIgnoreCase":{"k":"Hello"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "StringLike *",
+            r#"{"StringLike":{"k":"alias/prod-*"}}"#,
+            s("k", "alias/prod-db"),
+            true,
+        ),
+        (
+            "StringLike ?",
+            r#"{"StringLike":{"k":"v?"}}"#,
+            s("k", "v1"),
+            true,
+        ),
+        (
+            "StringLike ? is exactly one char",
+            r#"{"StringLike":{"k":"v?"}}"#,
+            s("k", "v12"),
+            false,
+        ),
+        (
+            "StringLike is case-sensitive",
+            r#"{"StringLike":{"k":"A*"}}"#,
+            s("k", "abc"),
+            false,
+        ),
+        (
+            "StringLike * crosses / and :",
+            r#"{"StringLike":{"k":"a*z"}}"#,
+            s("k", "a/b:c/z"),
+            true,
+        ),
+        (
+            "StringLike missing key is false",
+            r#"{"StringLike":{"k":"*"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "StringNotLike",
+            r#"{"StringNotLike":{"k":["a*","b*"]}}"#,
+            s("k", "cat"),
+            true,
+        ),
+        (
+            "StringNotLike matching",
+            r#"{"StringNotLike":{"k":["a*","b*"]}}"#,
+            s("k", "bat"),
+            false,
+        ),
+        (
+            "StringNotLike missing key is true",
+            r#"{"StringNotLike":{"k":"a*"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "String operators compare numbers as text",
+            r#"{"StringEquals":{"k":"365"}}"#,
+            Context::new().with("k", 365i64),
+            true,
+        ),
+        (
+            "String operators compare booleans as text",
+            r#"{"StringEquals":{"k":"true"}}"#,
+            Context::new().with("k", true),
+            true,
+        ),
+        (
+            "JSON number policy values are text",
+            r#"{"StringEquals":{"k":7}}"#,
+            s("k", "7"),
+            true,
+        ),
+        (
+            "empty string is a value",
+            r#"{"StringEquals":{"k":""}}"#,
+            s("k", ""),
+            true,
+        ),
     ]);
 }
 
@@ -61,24 +190,114 @@ fn string_operators() {
 fn numeric_operators() {
     let n = |v: f64| Context::new().with("kms:RotationPeriodInDays", v);
     run(&[
-        ("NumericEquals", r#"{"NumericEquals":{"kms:RotationPeriodInDays":"365"}}"#, n(365.0), true),
-        ("NumericEquals compares numbers, not text", r#"{"NumericEquals":{"kms:RotationPeriodInDays":"365.0"}}"#, n(365.0), true),
-        ("NumericEquals takes JSON numbers", r#"{"NumericEquals":{"kms:RotationPeriodInDays":365}}"#, n(365.0), true),
-        ("NumericEquals reads a string context value", r#"{"NumericEquals":{"k":"10"}}"#, s("k", "10"), true),
-        ("NumericEquals unreadable context value is no match", r#"{"NumericEquals":{"k":"10"}}"#, s("k", "ten"), false),
-        ("NumericNotEquals", r#"{"NumericNotEquals":{"kms:RotationPeriodInDays":["90","180"]}}"#, n(365.0), true),
-        ("NumericNotEquals matching", r#"{"NumericNotEquals":{"kms:RotationPeriodInDays":["90","180"]}}"#, n(90.0), false),
-        ("NumericNotEquals missing key is true", r#"{"NumericNotEquals":{"k":"1"}}"#, none(), true),
-        ("NumericLessThan", r#"{"NumericLessThan":{"kms:RotationPeriodInDays":"366"}}"#, n(365.0), true),
-        ("NumericLessThan strict", r#"{"NumericLessThan":{"kms:RotationPeriodInDays":"365"}}"#, n(365.0), false),
-        ("NumericLessThanEquals", r#"{"NumericLessThanEquals":{"kms:RotationPeriodInDays":"365"}}"#, n(365.0), true),
-        ("NumericGreaterThan", r#"{"NumericGreaterThan":{"kms:RotationPeriodInDays":"90"}}"#, n(365.0), true),
-        ("NumericGreaterThan strict", r#"{"NumericGreaterThan":{"kms:RotationPeriodInDays":"365"}}"#, n(365.0), false),
-        ("NumericGreaterThanEquals", r#"{"NumericGreaterThanEquals":{"kms:RotationPeriodInDays":"365"}}"#, n(365.0), true),
-        ("Numeric decimals", r#"{"NumericLessThan":{"k":"1.5"}}"#, Context::new().with("k", 1.25), true),
-        ("Numeric negatives", r#"{"NumericGreaterThan":{"k":"-3"}}"#, Context::new().with("k", -2i64), true),
-        ("NumericLessThan missing key is false", r#"{"NumericLessThan":{"k":"1"}}"#, none(), false),
-        ("Numeric values are ORed", r#"{"NumericEquals":{"k":["1","2"]}}"#, Context::new().with("k", 2i64), true),
+        (
+            "NumericEquals",
+            r#"{"NumericEquals":{"kms:RotationPeriodInDays":"365"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericEquals compares numbers, not text",
+            r#"{"NumericEquals":{"kms:RotationPeriodInDays":"365.0"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericEquals takes JSON numbers",
+            r#"{"NumericEquals":{"kms:RotationPeriodInDays":365}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericEquals reads a string context value",
+            r#"{"NumericEquals":{"k":"10"}}"#,
+            s("k", "10"),
+            true,
+        ),
+        (
+            "NumericEquals unreadable context value is no match",
+            r#"{"NumericEquals":{"k":"10"}}"#,
+            s("k", "ten"),
+            false,
+        ),
+        (
+            "NumericNotEquals",
+            r#"{"NumericNotEquals":{"kms:RotationPeriodInDays":["90","180"]}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericNotEquals matching",
+            r#"{"NumericNotEquals":{"kms:RotationPeriodInDays":["90","180"]}}"#,
+            n(90.0),
+            false,
+        ),
+        (
+            "NumericNotEquals missing key is true",
+            r#"{"NumericNotEquals":{"k":"1"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "NumericLessThan",
+            r#"{"NumericLessThan":{"kms:RotationPeriodInDays":"366"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericLessThan strict",
+            r#"{"NumericLessThan":{"kms:RotationPeriodInDays":"365"}}"#,
+            n(365.0),
+            false,
+        ),
+        (
+            "NumericLessThanEquals",
+            r#"{"NumericLessThanEquals":{"kms:RotationPeriodInDays":"365"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericGreaterThan",
+            r#"{"NumericGreaterThan":{"kms:RotationPeriodInDays":"90"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "NumericGreaterThan strict",
+            r#"{"NumericGreaterThan":{"kms:RotationPeriodInDays":"365"}}"#,
+            n(365.0),
+            false,
+        ),
+        (
+            "NumericGreaterThanEquals",
+            r#"{"NumericGreaterThanEquals":{"kms:RotationPeriodInDays":"365"}}"#,
+            n(365.0),
+            true,
+        ),
+        (
+            "Numeric decimals",
+            r#"{"NumericLessThan":{"k":"1.5"}}"#,
+            Context::new().with("k", 1.25),
+            true,
+        ),
+        (
+            "Numeric negatives",
+            r#"{"NumericGreaterThan":{"k":"-3"}}"#,
+            Context::new().with("k", -2i64),
+            true,
+        ),
+        (
+            "NumericLessThan missing key is false",
+            r#"{"NumericLessThan":{"k":"1"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "Numeric values are ORed",
+            r#"{"NumericEquals":{"k":["1","2"]}}"#,
+            Context::new().with("k", 2i64),
+            true,
+        ),
     ]);
 }
 
@@ -87,22 +306,102 @@ fn date_operators() {
     let t = |text: &str| Context::new().with("aws:CurrentTime", Timestamp::parse(text).unwrap());
     let noon = "2024-05-01T12:00:00Z";
     run(&[
-        ("DateEquals ISO", r#"{"DateEquals":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#, t(noon), true),
-        ("DateEquals across zones", r#"{"DateEquals":{"aws:CurrentTime":"2024-05-01T14:00:00+02:00"}}"#, t(noon), true),
-        ("DateEquals epoch policy value", r#"{"DateEquals":{"aws:CurrentTime":"1714564800"}}"#, t(noon), true),
-        ("DateEquals epoch JSON number", r#"{"DateEquals":{"aws:CurrentTime":1714564800}}"#, t(noon), true),
-        ("DateNotEquals", r#"{"DateNotEquals":{"aws:CurrentTime":"2024-05-01"}}"#, t(noon), true),
-        ("DateNotEquals missing key is true", r#"{"DateNotEquals":{"aws:CurrentTime":"2024-05-01"}}"#, none(), true),
-        ("DateLessThan", r#"{"DateLessThan":{"aws:CurrentTime":"2024-05-02"}}"#, t(noon), true),
-        ("DateLessThan strict", r#"{"DateLessThan":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#, t(noon), false),
-        ("DateLessThanEquals", r#"{"DateLessThanEquals":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#, t(noon), true),
-        ("DateGreaterThan date-only is midnight UTC", r#"{"DateGreaterThan":{"aws:CurrentTime":"2024-05-01"}}"#, t(noon), true),
-        ("DateGreaterThanEquals", r#"{"DateGreaterThanEquals":{"aws:CurrentTime":"2024-05-01T12:00:00.001Z"}}"#, t(noon), false),
-        ("DateLessThan missing key is false", r#"{"DateLessThan":{"aws:CurrentTime":"2100-01-01"}}"#, none(), false),
-        ("context date as ISO text", r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#, s("kms:ValidTo", "2024-06-01T00:00:00Z"), true),
-        ("context date as epoch number", r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#, Context::new().with("kms:ValidTo", 1_717_200_000i64), true),
-        ("context date as epoch text", r#"{"DateGreaterThan":{"kms:ValidTo":"2024-01-01"}}"#, s("kms:ValidTo", "1717200000"), true),
-        ("unreadable context date is no match", r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#, s("kms:ValidTo", "someday"), false),
+        (
+            "DateEquals ISO",
+            r#"{"DateEquals":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateEquals across zones",
+            r#"{"DateEquals":{"aws:CurrentTime":"2024-05-01T14:00:00+02:00"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateEquals epoch policy value",
+            r#"{"DateEquals":{"aws:CurrentTime":"1714564800"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateEquals epoch JSON number",
+            r#"{"DateEquals":{"aws:CurrentTime":1714564800}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateNotEquals",
+            r#"{"DateNotEquals":{"aws:CurrentTime":"2024-05-01"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateNotEquals missing key is true",
+            r#"{"DateNotEquals":{"aws:CurrentTime":"2024-05-01"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "DateLessThan",
+            r#"{"DateLessThan":{"aws:CurrentTime":"2024-05-02"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateLessThan strict",
+            r#"{"DateLessThan":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#,
+            t(noon),
+            false,
+        ),
+        (
+            "DateLessThanEquals",
+            r#"{"DateLessThanEquals":{"aws:CurrentTime":"2024-05-01T12:00:00Z"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateGreaterThan date-only is midnight UTC",
+            r#"{"DateGreaterThan":{"aws:CurrentTime":"2024-05-01"}}"#,
+            t(noon),
+            true,
+        ),
+        (
+            "DateGreaterThanEquals",
+            r#"{"DateGreaterThanEquals":{"aws:CurrentTime":"2024-05-01T12:00:00.001Z"}}"#,
+            t(noon),
+            false,
+        ),
+        (
+            "DateLessThan missing key is false",
+            r#"{"DateLessThan":{"aws:CurrentTime":"2100-01-01"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "context date as ISO text",
+            r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#,
+            s("kms:ValidTo", "2024-06-01T00:00:00Z"),
+            true,
+        ),
+        (
+            "context date as epoch number",
+            r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#,
+            Context::new().with("kms:ValidTo", 1_717_200_000i64),
+            true,
+        ),
+        (
+            "context date as epoch text",
+            r#"{"DateGreaterThan":{"kms:ValidTo":"2024-01-01"}}"#,
+            s("kms:ValidTo", "1717200000"),
+            true,
+        ),
+        (
+            "unreadable context date is no match",
+            r#"{"DateLessThan":{"kms:ValidTo":"2025-01-01"}}"#,
+            s("kms:ValidTo", "someday"),
+            false,
+        ),
     ]);
 }
 
@@ -110,23 +409,103 @@ fn date_operators() {
 fn bool_binary_null() {
     let tls = |b: bool| Context::new().with("aws:SecureTransport", b);
     run(&[
-        ("Bool true", r#"{"Bool":{"aws:SecureTransport":"true"}}"#, tls(true), true),
-        ("Bool false", r#"{"Bool":{"aws:SecureTransport":"false"}}"#, tls(true), false),
-        ("Bool JSON boolean", r#"{"Bool":{"aws:SecureTransport":true}}"#, tls(true), true),
-        ("Bool policy value case-insensitive", r#"{"Bool":{"aws:SecureTransport":"TRUE"}}"#, tls(true), true),
-        ("Bool reads string context", r#"{"Bool":{"kms:MultiRegion":"true"}}"#, s("kms:MultiRegion", "True"), true),
-        ("Bool missing key is false", r#"{"Bool":{"aws:SecureTransport":"false"}}"#, none(), false),
-        ("BoolIfExists missing key is true", r#"{"BoolIfExists":{"aws:SecureTransport":"false"}}"#, none(), true),
-        ("BinaryEquals bytes", r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#, Context::new().with_values("k", vec![Value::Binary(b"Binary".to_vec())]), true),
-        ("BinaryEquals base64 text context", r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#, s("k", "QmluYXJ5"), true),
-        ("BinaryEquals different bytes", r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#, Context::new().with("k", Value::Binary(b"other".to_vec())), false),
-        ("BinaryEquals missing key is false", r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#, none(), false),
-        ("Null true on a missing key", r#"{"Null":{"aws:TokenIssueTime":"true"}}"#, none(), true),
-        ("Null true on a present key", r#"{"Null":{"aws:TokenIssueTime":"true"}}"#, s("aws:TokenIssueTime", "x"), false),
-        ("Null false on a present key", r#"{"Null":{"aws:TokenIssueTime":"false"}}"#, s("aws:TokenIssueTime", "x"), true),
-        ("Null false on a missing key", r#"{"Null":{"aws:TokenIssueTime":"false"}}"#, none(), false),
+        (
+            "Bool true",
+            r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
+            tls(true),
+            true,
+        ),
+        (
+            "Bool false",
+            r#"{"Bool":{"aws:SecureTransport":"false"}}"#,
+            tls(true),
+            false,
+        ),
+        (
+            "Bool JSON boolean",
+            r#"{"Bool":{"aws:SecureTransport":true}}"#,
+            tls(true),
+            true,
+        ),
+        (
+            "Bool policy value case-insensitive",
+            r#"{"Bool":{"aws:SecureTransport":"TRUE"}}"#,
+            tls(true),
+            true,
+        ),
+        (
+            "Bool reads string context",
+            r#"{"Bool":{"kms:MultiRegion":"true"}}"#,
+            s("kms:MultiRegion", "True"),
+            true,
+        ),
+        (
+            "Bool missing key is false",
+            r#"{"Bool":{"aws:SecureTransport":"false"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "BoolIfExists missing key is true",
+            r#"{"BoolIfExists":{"aws:SecureTransport":"false"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "BinaryEquals bytes",
+            r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#,
+            Context::new().with_values("k", vec![Value::Binary(b"Binary".to_vec())]),
+            true,
+        ),
+        (
+            "BinaryEquals base64 text context",
+            r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#,
+            s("k", "QmluYXJ5"),
+            true,
+        ),
+        (
+            "BinaryEquals different bytes",
+            r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#,
+            Context::new().with("k", Value::Binary(b"other".to_vec())),
+            false,
+        ),
+        (
+            "BinaryEquals missing key is false",
+            r#"{"BinaryEquals":{"k":"QmluYXJ5"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "Null true on a missing key",
+            r#"{"Null":{"aws:TokenIssueTime":"true"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "Null true on a present key",
+            r#"{"Null":{"aws:TokenIssueTime":"true"}}"#,
+            s("aws:TokenIssueTime", "x"),
+            false,
+        ),
+        (
+            "Null false on a present key",
+            r#"{"Null":{"aws:TokenIssueTime":"false"}}"#,
+            s("aws:TokenIssueTime", "x"),
+            true,
+        ),
+        (
+            "Null false on a missing key",
+            r#"{"Null":{"aws:TokenIssueTime":"false"}}"#,
+            none(),
+            false,
+        ),
         ("Null JSON boolean", r#"{"Null":{"k":true}}"#, none(), true),
-        ("Null: an empty list is a null data set", r#"{"Null":{"k":"true"}}"#, Context::new().with_strings("k", Vec::<String>::new()), true),
+        (
+            "Null: an empty list is a null data set",
+            r#"{"Null":{"k":"true"}}"#,
+            Context::new().with_strings("k", Vec::<String>::new()),
+            true,
+        ),
     ]);
 }
 
@@ -134,20 +513,90 @@ fn bool_binary_null() {
 fn ip_operators() {
     let ip = |text: &str| Context::new().with("aws:SourceIp", text.parse::<IpAddr>().unwrap());
     run(&[
-        ("IpAddress v4 CIDR", r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, ip("203.0.113.7"), true),
-        ("IpAddress v4 outside", r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, ip("203.0.114.7"), false),
-        ("IpAddress bare address is /32", r#"{"IpAddress":{"aws:SourceIp":"203.0.113.7"}}"#, ip("203.0.113.7"), true),
-        ("IpAddress /0 is every v4 address", r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#, ip("198.51.100.1"), true),
-        ("IpAddress values are ORed", r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.0/24"]}}"#, ip("10.1.2.3"), true),
-        ("IpAddress v6 CIDR", r#"{"IpAddress":{"aws:SourceIp":"2001:db8:1234::/48"}}"#, ip("2001:db8:1234:ffff::1"), true),
-        ("IpAddress v6 outside", r#"{"IpAddress":{"aws:SourceIp":"2001:db8:1234::/48"}}"#, ip("2001:db8:1235::1"), false),
-        ("IpAddress v4 block never holds a v6 address", r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#, ip("::1"), false),
-        ("IpAddress reads string context", r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, s("aws:SourceIp", "10.9.9.9"), true),
-        ("IpAddress missing key is false", r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#, none(), false),
-        ("NotIpAddress outside", r#"{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#, ip("192.0.2.1"), true),
-        ("NotIpAddress inside", r#"{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#, ip("2001:db8::5"), false),
-        ("NotIpAddress missing key is true", r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, none(), true),
-        ("NotIpAddressIfExists missing key is true", r#"{"NotIpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}"#, none(), true),
+        (
+            "IpAddress v4 CIDR",
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            ip("203.0.113.7"),
+            true,
+        ),
+        (
+            "IpAddress v4 outside",
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            ip("203.0.114.7"),
+            false,
+        ),
+        (
+            "IpAddress bare address is /32",
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.7"}}"#,
+            ip("203.0.113.7"),
+            true,
+        ),
+        (
+            "IpAddress /0 is every v4 address",
+            r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#,
+            ip("198.51.100.1"),
+            true,
+        ),
+        (
+            "IpAddress values are ORed",
+            r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.0/24"]}}"#,
+            ip("10.1.2.3"),
+            true,
+        ),
+        (
+            "IpAddress v6 CIDR",
+            r#"{"IpAddress":{"aws:SourceIp":"2001:db8:1234::/48"}}"#,
+            ip("2001:db8:1234:ffff::1"),
+            true,
+        ),
+        (
+            "IpAddress v6 outside",
+            r#"{"IpAddress":{"aws:SourceIp":"2001:db8:1234::/48"}}"#,
+            ip("2001:db8:1235::1"),
+            false,
+        ),
+        (
+            "IpAddress v4 block never holds a v6 address",
+            r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#,
+            ip("::1"),
+            false,
+        ),
+        (
+            "IpAddress reads string context",
+            r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            s("aws:SourceIp", "10.9.9.9"),
+            true,
+        ),
+        (
+            "IpAddress missing key is false",
+            r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "NotIpAddress outside",
+            r#"{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#,
+            ip("192.0.2.1"),
+            true,
+        ),
+        (
+            "NotIpAddress inside",
+            r#"{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#,
+            ip("2001:db8::5"),
+            false,
+        ),
+        (
+            "NotIpAddress missing key is true",
+            r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "NotIpAddressIfExists missing key is true",
+            r#"{"NotIpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            none(),
+            true,
+        ),
     ]);
 }
 
@@ -155,81 +604,350 @@ fn ip_operators() {
 fn arn_operators() {
     let arn = |text: &str| Context::new().with("aws:PrincipalArn", Value::Arn(text.into()));
     run(&[
-        ("ArnEquals exact", r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/alice"}}"#, arn(ALICE), true),
-        ("ArnEquals takes wildcards like ArnLike", r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}"#, arn(ALICE), true),
-        ("ArnLike per-segment wildcard", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}"#, arn(ROOT), true),
-        ("ArnLike * stays in its segment", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}"#, arn("arn:aws:iam::1:x:root"), false),
-        ("ArnLike is case-sensitive", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/Alice"}}"#, arn(ALICE), false),
-        ("ArnLike resource part may hold colons", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:logs:*:*:log-group:app:*"}}"#, arn("arn:aws:logs:us-east-1:1:log-group:app:log-stream:x"), true),
-        ("ArnLike needs six parts in the request value", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:*"}}"#, arn("arn:aws:iam"), false),
-        ("ArnLike a short pattern matches whole", r#"{"ArnLike":{"aws:PrincipalArn":"*"}}"#, arn(ALICE), true),
-        ("ArnLike reads string context", r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/a*"}}"#, s("aws:PrincipalArn", ALICE), true),
-        ("ArnLike missing key is false", r#"{"ArnLike":{"k":"*"}}"#, none(), false),
-        ("ArnNotEquals", r#"{"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/admin"}}"#, arn(ALICE), true),
-        ("ArnNotLike matching", r#"{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:*"}}"#, arn(ALICE), false),
-        ("ArnNotLike missing key is true", r#"{"ArnNotLike":{"aws:PrincipalArn":"*"}}"#, none(), true),
+        (
+            "ArnEquals exact",
+            r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/alice"}}"#,
+            arn(ALICE),
+            true,
+        ),
+        (
+            "ArnEquals takes wildcards like ArnLike",
+            r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}"#,
+            arn(ALICE),
+            true,
+        ),
+        (
+            "ArnLike per-segment wildcard",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}"#,
+            arn(ROOT),
+            true,
+        ),
+        (
+            "ArnLike * stays in its segment",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}"#,
+            arn("arn:aws:iam::1:x:root"),
+            false,
+        ),
+        (
+            "ArnLike is case-sensitive",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/Alice"}}"#,
+            arn(ALICE),
+            false,
+        ),
+        (
+            "ArnLike resource part may hold colons",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:logs:*:*:log-group:app:*"}}"#,
+            arn("arn:aws:logs:us-east-1:1:log-group:app:log-stream:x"),
+            true,
+        ),
+        (
+            "ArnLike needs six parts in the request value",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:*"}}"#,
+            arn("arn:aws:iam"),
+            false,
+        ),
+        (
+            "ArnLike a short pattern matches whole",
+            r#"{"ArnLike":{"aws:PrincipalArn":"*"}}"#,
+            arn(ALICE),
+            true,
+        ),
+        (
+            "ArnLike reads string context",
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:user/a*"}}"#,
+            s("aws:PrincipalArn", ALICE),
+            true,
+        ),
+        (
+            "ArnLike missing key is false",
+            r#"{"ArnLike":{"k":"*"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "ArnNotEquals",
+            r#"{"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/admin"}}"#,
+            arn(ALICE),
+            true,
+        ),
+        (
+            "ArnNotLike matching",
+            r#"{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:*"}}"#,
+            arn(ALICE),
+            false,
+        ),
+        (
+            "ArnNotLike missing key is true",
+            r#"{"ArnNotLike":{"aws:PrincipalArn":"*"}}"#,
+            none(),
+            true,
+        ),
     ]);
 }
 
 #[test]
 fn if_exists() {
     run(&[
-        ("IfExists: missing key passes", r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#, none(), true),
-        ("IfExists: present key is checked (match)", r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#, s("kms:EncryptionAlgorithm", "RSAES_OAEP_SHA_256"), true),
-        ("IfExists: present key is checked (no match)", r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#, s("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"), false),
-        ("IfExists on a negated operator: missing key passes", r#"{"StringNotEqualsIfExists":{"k":"x"}}"#, none(), true),
-        ("IfExists on a negated operator: present and equal fails", r#"{"StringNotEqualsIfExists":{"k":"x"}}"#, s("k", "x"), false),
-        ("NumericLessThanIfExists missing", r#"{"NumericLessThanIfExists":{"k":"1"}}"#, none(), true),
-        ("NumericLessThanIfExists present", r#"{"NumericLessThanIfExists":{"k":"1"}}"#, Context::new().with("k", 2i64), false),
-        ("DateGreaterThanIfExists missing", r#"{"DateGreaterThanIfExists":{"k":"2024-01-01"}}"#, none(), true),
-        ("IpAddressIfExists missing", r#"{"IpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}"#, none(), true),
-        ("ArnLikeIfExists missing", r#"{"ArnLikeIfExists":{"k":"arn:*"}}"#, none(), true),
-        ("BinaryEqualsIfExists missing", r#"{"BinaryEqualsIfExists":{"k":"QmluYXJ5"}}"#, none(), true),
-        ("IfExists: an empty list is absent", r#"{"StringEqualsIfExists":{"k":"x"}}"#, Context::new().with_strings("k", Vec::<String>::new()), true),
+        (
+            "IfExists: missing key passes",
+            r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "IfExists: present key is checked (match)",
+            r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#,
+            s("kms:EncryptionAlgorithm", "RSAES_OAEP_SHA_256"),
+            true,
+        ),
+        (
+            "IfExists: present key is checked (no match)",
+            r#"{"StringEqualsIfExists":{"kms:EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#,
+            s("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+            false,
+        ),
+        (
+            "IfExists on a negated operator: missing key passes",
+            r#"{"StringNotEqualsIfExists":{"k":"x"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "IfExists on a negated operator: present and equal fails",
+            r#"{"StringNotEqualsIfExists":{"k":"x"}}"#,
+            s("k", "x"),
+            false,
+        ),
+        (
+            "NumericLessThanIfExists missing",
+            r#"{"NumericLessThanIfExists":{"k":"1"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "NumericLessThanIfExists present",
+            r#"{"NumericLessThanIfExists":{"k":"1"}}"#,
+            Context::new().with("k", 2i64),
+            false,
+        ),
+        (
+            "DateGreaterThanIfExists missing",
+            r#"{"DateGreaterThanIfExists":{"k":"2024-01-01"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "IpAddressIfExists missing",
+            r#"{"IpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "ArnLikeIfExists missing",
+            r#"{"ArnLikeIfExists":{"k":"arn:*"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "BinaryEqualsIfExists missing",
+            r#"{"BinaryEqualsIfExists":{"k":"QmluYXJ5"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "IfExists: an empty list is absent",
+            r#"{"StringEqualsIfExists":{"k":"x"}}"#,
+            Context::new().with_strings("k", Vec::<String>::new()),
+            true,
+        ),
     ]);
 }
 
 #[test]
 fn set_qualifiers() {
-    let keys = |list: &[&str]| Context::new().with_strings("kms:EncryptionContextKeys", list.iter().copied());
+    let keys = |list: &[&str]| {
+        Context::new().with_strings("kms:EncryptionContextKeys", list.iter().copied())
+    };
     let empty = || keys(&[]);
     run(&[
-        ("ForAllValues: every request value in the policy set", r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#, keys(&["a", "b"]), true),
-        ("ForAllValues: a subset passes", r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#, keys(&["a"]), true),
-        ("ForAllValues: one value outside fails", r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#, keys(&["a", "c"]), false),
-        ("ForAllValues: missing key is vacuously true", r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a"]}}"#, none(), true),
-        ("ForAllValues: empty set is vacuously true", r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a"]}}"#, empty(), true),
-        ("ForAllValues: StringLike", r#"{"ForAllValues:StringLike":{"aws:TagKeys":"Created*"}}"#, Context::new().with_strings("aws:TagKeys", ["CreatedBy", "CreatedAt"]), true),
-        ("ForAllValues: single-valued key is a set of one", r#"{"ForAllValues:StringEquals":{"k":["a","b"]}}"#, s("k", "b"), true),
-        ("ForAllValues negated: no value in the set", r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Owner","Cost"]}}"#, Context::new().with_strings("aws:TagKeys", ["Env", "App"]), true),
-        ("ForAllValues negated: one value in the set fails", r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Owner","Cost"]}}"#, Context::new().with_strings("aws:TagKeys", ["Env", "Owner"]), false),
-        ("ForAllValues negated: missing key is true", r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":"Owner"}}"#, none(), true),
-        ("ForAnyValue: one match is enough", r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#, keys(&["x", "b"]), true),
-        ("ForAnyValue: no match fails", r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#, keys(&["x", "y"]), false),
-        ("ForAnyValue: missing key is false", r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":"a"}}"#, none(), false),
-        ("ForAnyValue: empty set is false", r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":"a"}}"#, empty(), false),
-        ("ForAnyValue negated: some value outside the set", r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#, Context::new().with_strings("aws:TagKeys", ["Owner", "Env"]), true),
-        ("ForAnyValue negated: all inside fails", r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#, Context::new().with_strings("aws:TagKeys", ["Owner"]), false),
-        ("ForAnyValue negated: missing key is false (null set)", r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#, none(), false),
-        ("ForAnyValue IfExists: missing key passes", r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"a"}}"#, none(), true),
-        ("ForAnyValue over ARNs", r#"{"ForAnyValue:ArnLike":{"k":"arn:aws:kms:*:111122223333:alias/prod-*"}}"#, Context::new().with_strings("k", ["arn:aws:kms:us-east-1:111122223333:alias/prod-db"]), true),
-        ("ForAnyValue over numbers", r#"{"ForAnyValue:NumericGreaterThan":{"k":"10"}}"#, Context::new().with_values("k", vec![Value::Number(1.0), Value::Number(11.0)]), true),
-        ("ForAnyValue IgnoreCase", r#"{"ForAnyValue:StringEqualsIgnoreCase":{"kms:GrantOperations":"decrypt"}}"#, Context::new().with_strings("kms:GrantOperations", ["Encrypt", "Decrypt"]), true),
-        ("unqualified operator on a list: any value matching", r#"{"StringEquals":{"k":"b"}}"#, Context::new().with_strings("k", ["a", "b"]), true),
-        ("unqualified negated operator on a list: none may match", r#"{"StringNotEquals":{"k":"b"}}"#, Context::new().with_strings("k", ["a", "b"]), false),
+        (
+            "ForAllValues: every request value in the policy set",
+            r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#,
+            keys(&["a", "b"]),
+            true,
+        ),
+        (
+            "ForAllValues: a subset passes",
+            r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#,
+            keys(&["a"]),
+            true,
+        ),
+        (
+            "ForAllValues: one value outside fails",
+            r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#,
+            keys(&["a", "c"]),
+            false,
+        ),
+        (
+            "ForAllValues: missing key is vacuously true",
+            r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a"]}}"#,
+            none(),
+            true,
+        ),
+        (
+            "ForAllValues: empty set is vacuously true",
+            r#"{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["a"]}}"#,
+            empty(),
+            true,
+        ),
+        (
+            "ForAllValues: StringLike",
+            r#"{"ForAllValues:StringLike":{"aws:TagKeys":"Created*"}}"#,
+            Context::new().with_strings("aws:TagKeys", ["CreatedBy", "CreatedAt"]),
+            true,
+        ),
+        (
+            "ForAllValues: single-valued key is a set of one",
+            r#"{"ForAllValues:StringEquals":{"k":["a","b"]}}"#,
+            s("k", "b"),
+            true,
+        ),
+        (
+            "ForAllValues negated: no value in the set",
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Owner","Cost"]}}"#,
+            Context::new().with_strings("aws:TagKeys", ["Env", "App"]),
+            true,
+        ),
+        (
+            "ForAllValues negated: one value in the set fails",
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Owner","Cost"]}}"#,
+            Context::new().with_strings("aws:TagKeys", ["Env", "Owner"]),
+            false,
+        ),
+        (
+            "ForAllValues negated: missing key is true",
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":"Owner"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "ForAnyValue: one match is enough",
+            r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#,
+            keys(&["x", "b"]),
+            true,
+        ),
+        (
+            "ForAnyValue: no match fails",
+            r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":["a","b"]}}"#,
+            keys(&["x", "y"]),
+            false,
+        ),
+        (
+            "ForAnyValue: missing key is false",
+            r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":"a"}}"#,
+            none(),
+            false,
+        ),
+        (
+            "ForAnyValue: empty set is false",
+            r#"{"ForAnyValue:StringEquals":{"kms:EncryptionContextKeys":"a"}}"#,
+            empty(),
+            false,
+        ),
+        (
+            "ForAnyValue negated: some value outside the set",
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#,
+            Context::new().with_strings("aws:TagKeys", ["Owner", "Env"]),
+            true,
+        ),
+        (
+            "ForAnyValue negated: all inside fails",
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#,
+            Context::new().with_strings("aws:TagKeys", ["Owner"]),
+            false,
+        ),
+        (
+            "ForAnyValue negated: missing key is false (null set)",
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Owner"]}}"#,
+            none(),
+            false,
+        ),
+        (
+            "ForAnyValue IfExists: missing key passes",
+            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"a"}}"#,
+            none(),
+            true,
+        ),
+        (
+            "ForAnyValue over ARNs",
+            r#"{"ForAnyValue:ArnLike":{"k":"arn:aws:kms:*:111122223333:alias/prod-*"}}"#,
+            Context::new().with_strings("k", ["arn:aws:kms:us-east-1:111122223333:alias/prod-db"]),
+            true,
+        ),
+        (
+            "ForAnyValue over numbers",
+            r#"{"ForAnyValue:NumericGreaterThan":{"k":"10"}}"#,
+            Context::new().with_values("k", vec![Value::Number(1.0), Value::Number(11.0)]),
+            true,
+        ),
+        (
+            "ForAnyValue IgnoreCase",
+            r#"{"ForAnyValue:StringEqualsIgnoreCase":{"kms:GrantOperations":"decrypt"}}"#,
+            Context::new().with_strings("kms:GrantOperations", ["Encrypt", "Decrypt"]),
+            true,
+        ),
+        (
+            "unqualified operator on a list: any value matching",
+            r#"{"StringEquals":{"k":"b"}}"#,
+            Context::new().with_strings("k", ["a", "b"]),
+            true,
+        ),
+        (
+            "unqualified negated operator on a list: none may match",
+            r#"{"StringNotEquals":{"k":"b"}}"#,
+            Context::new().with_strings("k", ["a", "b"]),
+            false,
+        ),
     ]);
 }
 
 #[test]
 fn combining_keys_and_operators() {
-    let ctx = Context::new().with("kms:CallerAccount", ACCOUNT).with("kms:ViaService", "ec2.us-east-1.amazonaws.com");
+    let ctx = Context::new()
+        .with("kms:CallerAccount", ACCOUNT)
+        .with("kms:ViaService", "ec2.us-east-1.amazonaws.com");
     run(&[
-        ("keys within one operator are ANDed (both hold)", r#"{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"ec2.us-east-1.amazonaws.com"}}"#, ctx.clone(), true),
-        ("keys within one operator are ANDed (one fails)", r#"{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"s3.us-east-1.amazonaws.com"}}"#, ctx.clone(), false),
-        ("operators are ANDed (both hold)", r#"{"StringEquals":{"kms:CallerAccount":"111122223333"},"StringLike":{"kms:ViaService":"ec2.*"}}"#, ctx.clone(), true),
-        ("operators are ANDed (one fails)", r#"{"StringEquals":{"kms:CallerAccount":"111122223333"},"StringLike":{"kms:ViaService":"s3.*"}}"#, ctx.clone(), false),
+        (
+            "keys within one operator are ANDed (both hold)",
+            r#"{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"ec2.us-east-1.amazonaws.com"}}"#,
+            ctx.clone(),
+            true,
+        ),
+        (
+            "keys within one operator are ANDed (one fails)",
+            r#"{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"s3.us-east-1.amazonaws.com"}}"#,
+            ctx.clone(),
+            false,
+        ),
+        (
+            "operators are ANDed (both hold)",
+            r#"{"StringEquals":{"kms:CallerAccount":"111122223333"},"StringLike":{"kms:ViaService":"ec2.*"}}"#,
+            ctx.clone(),
+            true,
+        ),
+        (
+            "operators are ANDed (one fails)",
+            r#"{"StringEquals":{"kms:CallerAccount":"111122223333"},"StringLike":{"kms:ViaService":"s3.*"}}"#,
+            ctx.clone(),
+            false,
+        ),
         ("an empty Condition holds", r#"{}"#, none(), true),
-        ("an operator with no keys holds", r#"{"StringEquals":{}}"#, none(), true),
+        (
+            "an operator with no keys holds",
+            r#"{"StringEquals":{}}"#,
+            none(),
+            true,
+        ),
     ]);
 }
 
@@ -241,10 +959,35 @@ fn kms_condition_keys() {
         .with("kms:EncryptionContext:Department", "IT")
         .with_strings("kms:EncryptionContextKeys", ["Department"]);
     run(&[
-        ("kms:EncryptionContext:<key> StringEquals", r#"{"StringEquals":{"kms:EncryptionContext:Department":"IT"}}"#, ctx.clone(), true),
-        ("kms:EncryptionContext:<key> case-insensitive name", r#"{"StringEquals":{"kms:encryptioncontext:department":"IT"}}"#, ctx.clone(), true),
-        ("kms:EncryptionContext:<key> value case-sensitive", r#"{"StringEquals":{"kms:EncryptionContext:Department":"it"}}"#, ctx.clone(), false),
-        ("encryption context required: Null false", r#"{"Null":{"kms:EncryptionContextKeys":"false"}}"#, ctx.clone(), true),
-        ("encryption context required: Null false without context", r#"{"Null":{"kms:EncryptionContextKeys":"false"}}"#, none(), false),
+        (
+            "kms:EncryptionContext:<key> StringEquals",
+            r#"{"StringEquals":{"kms:EncryptionContext:Department":"IT"}}"#,
+            ctx.clone(),
+            true,
+        ),
+        (
+            "kms:EncryptionContext:<key> case-insensitive name",
+            r#"{"StringEquals":{"kms:encryptioncontext:department":"IT"}}"#,
+            ctx.clone(),
+            true,
+        ),
+        (
+            "kms:EncryptionContext:<key> value case-sensitive",
+            r#"{"StringEquals":{"kms:EncryptionContext:Department":"it"}}"#,
+            ctx.clone(),
+            false,
+        ),
+        (
+            "encryption context required: Null false",
+            r#"{"Null":{"kms:EncryptionContextKeys":"false"}}"#,
+            ctx.clone(),
+            true,
+        ),
+        (
+            "encryption context required: Null false without context",
+            r#"{"Null":{"kms:EncryptionContextKeys":"false"}}"#,
+            none(),
+            false,
+        ),
     ]);
 }

@@ -58,15 +58,32 @@ fn accepted_forms() {
 /// One statement whose Condition uses every operator, with and without IfExists.
 fn every_operator() -> String {
     let ops = [
-        ("StringEquals", "a"), ("StringNotEquals", "a"), ("StringEqualsIgnoreCase", "a"),
-        ("StringNotEqualsIgnoreCase", "a"), ("StringLike", "a*"), ("StringNotLike", "a*"),
-        ("NumericEquals", "1"), ("NumericNotEquals", "1"), ("NumericLessThan", "1"),
-        ("NumericLessThanEquals", "1"), ("NumericGreaterThan", "1"), ("NumericGreaterThanEquals", "1"),
-        ("DateEquals", "2024-01-01"), ("DateNotEquals", "2024-01-01"), ("DateLessThan", "2024-01-01T00:00:00Z"),
-        ("DateLessThanEquals", "1700000000"), ("DateGreaterThan", "2024-01-01"), ("DateGreaterThanEquals", "2024-01-01"),
-        ("Bool", "true"), ("BinaryEquals", "QmluYXJ5"), ("IpAddress", "10.0.0.0/8"), ("NotIpAddress", "2001:db8::/32"),
-        ("ArnEquals", "arn:aws:iam::*:root"), ("ArnLike", "arn:aws:iam::*:root"),
-        ("ArnNotEquals", "arn:aws:iam::*:root"), ("ArnNotLike", "arn:aws:iam::*:root"),
+        ("StringEquals", "a"),
+        ("StringNotEquals", "a"),
+        ("StringEqualsIgnoreCase", "a"),
+        ("StringNotEqualsIgnoreCase", "a"),
+        ("StringLike", "a*"),
+        ("StringNotLike", "a*"),
+        ("NumericEquals", "1"),
+        ("NumericNotEquals", "1"),
+        ("NumericLessThan", "1"),
+        ("NumericLessThanEquals", "1"),
+        ("NumericGreaterThan", "1"),
+        ("NumericGreaterThanEquals", "1"),
+        ("DateEquals", "2024-01-01"),
+        ("DateNotEquals", "2024-01-01"),
+        ("DateLessThan", "2024-01-01T00:00:00Z"),
+        ("DateLessThanEquals", "1700000000"),
+        ("DateGreaterThan", "2024-01-01"),
+        ("DateGreaterThanEquals", "2024-01-01"),
+        ("Bool", "true"),
+        ("BinaryEquals", "QmluYXJ5"),
+        ("IpAddress", "10.0.0.0/8"),
+        ("NotIpAddress", "2001:db8::/32"),
+        ("ArnEquals", "arn:aws:iam::*:root"),
+        ("ArnLike", "arn:aws:iam::*:root"),
+        ("ArnNotEquals", "arn:aws:iam::*:root"),
+        ("ArnNotLike", "arn:aws:iam::*:root"),
     ];
     let mut parts: Vec<String> = Vec::new();
     for (op, value) in ops {
@@ -76,7 +93,10 @@ fn every_operator() -> String {
         parts.push(format!(r#""ForAnyValue:{op}IfExists":{{"k":"{value}"}}"#));
     }
     parts.push(r#""Null":{"k":"true"}"#.into());
-    format!(r#"{{"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{{{}}}}}"#, parts.join(","))
+    format!(
+        r#"{{"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{{{}}}}}"#,
+        parts.join(",")
+    )
 }
 
 #[test]
@@ -96,16 +116,28 @@ fn version_and_structure() {
     assert_eq!(p.statements()[0].sid(), Some("one"));
     assert_eq!(p.statements()[0].effect(), Effect::Deny);
     assert_eq!(p.statements()[1].sid(), None);
-    assert_eq!(p.statements()[1].reference(), &StatementRef { index: 1, sid: None });
+    assert_eq!(
+        p.statements()[1].reference(),
+        &StatementRef {
+            index: 1,
+            sid: None
+        }
+    );
 
     // Rule: a key policy statement without Action or Resource has no effect.
-    let p = policy(&doc(r#"{"Effect":"Allow","Principal":"*","Action":"kms:*"}"#), PolicyKind::Resource);
+    let p = policy(
+        &doc(r#"{"Effect":"Allow","Principal":"*","Action":"kms:*"}"#),
+        PolicyKind::Resource,
+    );
     assert!(!p.statements()[0].is_effective());
 }
 
 /// The statement reference used by the error table.
 fn st(index: usize, sid: Option<&str>) -> StatementRef {
-    StatementRef { index, sid: sid.map(str::to_owned) }
+    StatementRef {
+        index,
+        sid: sid.map(str::to_owned),
+    }
 }
 
 #[test]
@@ -251,8 +283,16 @@ fn typed_condition_values_are_checked_at_parse() {
         ("NumericEquals", "ten", "a number"),
         ("NumericLessThan", "NaN", "a number"),
         ("NumericGreaterThan", "inf", "a number"),
-        ("DateLessThan", "yesterday", "an ISO 8601 date or epoch seconds"),
-        ("DateEquals", "2024-02-30", "an ISO 8601 date or epoch seconds"),
+        (
+            "DateLessThan",
+            "yesterday",
+            "an ISO 8601 date or epoch seconds",
+        ),
+        (
+            "DateEquals",
+            "2024-02-30",
+            "an ISO 8601 date or epoch seconds",
+        ),
         ("Bool", "yes", "\"true\" or \"false\""),
         ("Null", "1", "\"true\" or \"false\""),
         ("BinaryEquals", "not base64!", "base64"),
@@ -281,29 +321,51 @@ fn typed_condition_values_are_checked_at_parse() {
 #[test]
 fn messages_name_the_statement_and_element() {
     // Rule: a refused configuration says what is wrong and where.
-    let text = doc(&format!(r#"{ALLOW_ALL},{{"Sid":"Use","Effect":"Permit","Action":"kms:*","Resource":"*"}}"#));
+    let text = doc(&format!(
+        r#"{ALLOW_ALL},{{"Sid":"Use","Effect":"Permit","Action":"kms:*","Resource":"*"}}"#
+    ));
     let msg = Policy::parse(&text).unwrap_err().to_string();
-    assert_eq!(msg, r#"Statement[1] (Sid "Use"): Effect must be "Allow" or "Deny", found "Permit""#);
+    assert_eq!(
+        msg,
+        r#"Statement[1] (Sid "Use"): Effect must be "Allow" or "Deny", found "Permit""#
+    );
 
     let msg = Policy::parse("{\"Statement\": [").unwrap_err().to_string();
-    assert!(msg.starts_with("policy document is not valid JSON (line 1, column 15)"), "{msg}");
+    assert!(
+        msg.starts_with("policy document is not valid JSON (line 1, column 15)"),
+        "{msg}"
+    );
 
     let msg = Policy::parse_as(&doc(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/*"},"Action":"kms:*","Resource":"*"}"#), PolicyKind::Resource)
         .unwrap_err()
         .to_string();
-    assert!(msg.starts_with(r#"Statement[0]: invalid principal "arn:aws:iam::1:user/*" in Principal.AWS"#), "{msg}");
+    assert!(
+        msg.starts_with(
+            r#"Statement[0]: invalid principal "arn:aws:iam::1:user/*" in Principal.AWS"#
+        ),
+        "{msg}"
+    );
 
     let msg = Policy::parse(&doc(r#"{"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"soon"}}}"#))
         .unwrap_err()
         .to_string();
-    assert_eq!(msg, r#"Statement[0]: condition "DateLessThan" on "aws:CurrentTime": value "soon" is not an ISO 8601 date or epoch seconds"#);
+    assert_eq!(
+        msg,
+        r#"Statement[0]: condition "DateLessThan" on "aws:CurrentTime": value "soon" is not an ISO 8601 date or epoch seconds"#
+    );
 }
 
 #[test]
 fn generic_parse_accepts_both_kinds_shapes() {
     // Rule: without a kind, Principal is optional and Action/Resource are required.
     assert!(Policy::parse(&doc(ALLOW_ALL)).is_ok());
-    assert!(Policy::parse(&doc(r#"{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}"#)).is_ok());
-    assert!(Policy::parse(&doc(r#"{"Effect":"Allow","Principal":"*","Action":"kms:*"}"#)).is_err());
+    assert!(Policy::parse(&doc(
+        r#"{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}"#
+    ))
+    .is_ok());
+    assert!(Policy::parse(&doc(
+        r#"{"Effect":"Allow","Principal":"*","Action":"kms:*"}"#
+    ))
+    .is_err());
     let _ = (ALICE, ACCOUNT);
 }

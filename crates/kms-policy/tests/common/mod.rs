@@ -22,13 +22,30 @@ pub fn policy(doc: &str, kind: PolicyKind) -> Policy {
 }
 
 /// A request with the given fields.
-pub fn request<'a>(principal: &'a str, action: &'a str, resource: &'a str, context: &'a Context) -> Request<'a> {
+pub fn request<'a>(
+    principal: &'a str,
+    action: &'a str,
+    resource: &'a str,
+    context: &'a Context,
+) -> Request<'a> {
     let account = principal.split(':').nth(4).unwrap_or("");
-    Request { principal, principal_account: account, action, resource, context }
+    Request {
+        principal,
+        principal_account: account,
+        action,
+        resource,
+        context,
+    }
 }
 
 /// The detailed evaluation of one request.
-pub fn evaluate(p: &Policy, principal: &str, action: &str, resource: &str, context: &Context) -> Evaluation {
+pub fn evaluate(
+    p: &Policy,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> Evaluation {
     p.evaluate_detailed(&request(principal, action, resource, context))
 }
 
