@@ -438,3 +438,66 @@ async fn material_ids_are_per_key_and_per_material() {
     );
     assert!(!err.message.is_empty());
 }
+
+#[tokio::test]
+async fn import_operations_take_no_alias() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_external(&kms).await;
+    let alias = format!("alias/{}", common::unique("import"));
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+    let alias_arn = format!("arn:aws:kms:{REGION}:{}:{alias}", common::ACCOUNT_A);
+    let (token, wrapped) = common::import::wrap_for(
+        &kms,
+        md.key_id(),
+        AlgorithmSpec::RsaesOaepSha256,
+        WrappingKeySpec::Rsa2048,
+        &random_bytes(32),
+    )
+    .await;
+
+    // SPEC D2, D3 (the project's answer is in docs/compatibility.md): the import operations
+    // take a key ID or key ARN only (A6, A21, A40).
+    let by_name = format!("Invalid keyId '{alias}'");
+    let by_arn = "Key Aliases are not supported for this operation.";
+    for (id, code, message) in [
+        (alias.as_str(), "NotFoundException", by_name.as_str()),
+        (alias_arn.as_str(), "InvalidArnException", by_arn),
+    ] {
+        assert_error(
+            kms.get_parameters_for_import()
+                .key_id(id)
+                .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+                .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+                .send()
+                .await,
+            code,
+            message,
+        );
+        assert_error(
+            kms.import_key_material()
+                .key_id(id)
+                .import_token(Blob::new(token.clone()))
+                .encrypted_key_material(Blob::new(wrapped.clone()))
+                .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+                .send()
+                .await,
+            code,
+            message,
+        );
+        assert_error(
+            kms.delete_imported_key_material().key_id(id).send().await,
+            code,
+            message,
+        );
+    }
+    assert_eq!(
+        describe(&kms, md.key_id()).await.key_state(),
+        Some(&KeyState::PendingImport)
+    );
+}

@@ -120,7 +120,7 @@ async fn material_expires_at_its_valid_to() {
         .any(|a| a.alias_name() == Some(alias.as_str())));
 
     // SPEC A38: reimporting the same material brings the old ciphertext back.
-    import_forever(&kms, &alias, &material).await;
+    import_forever(&kms, md.key_id(), &material).await;
     assert_eq!(
         describe(&kms, md.key_id()).await.key_state(),
         Some(&KeyState::Enabled)

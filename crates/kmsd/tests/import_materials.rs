@@ -279,6 +279,88 @@ async fn rotate_key_on_demand_needs_pending_material() {
 }
 
 #[tokio::test]
+async fn losing_any_permanent_material_stops_the_key() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create_external(&kms).await;
+    let arn = md.arn().unwrap();
+    let old_material = random_bytes(32);
+    let old = import_forever(&kms, md.key_id(), &old_material)
+        .await
+        .key_material_id()
+        .unwrap()
+        .to_string();
+    let old_ciphertext = encrypt(&kms, md.key_id(), b"under the old material").await;
+    let new_material = random_bytes(32);
+    let new = import_new(&kms, md.key_id(), &new_material, now_secs() + 50 * 86_400).await;
+    kms.rotate_key_on_demand()
+        .key_id(md.key_id())
+        .send()
+        .await
+        .unwrap();
+
+    // SPEC A37, A40: deleting the NON_CURRENT material, named by its ID, takes the key to
+    // PendingImport although the current material is still there.
+    let out = kms
+        .delete_imported_key_material()
+        .key_id(md.key_id())
+        .key_material_id(&old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_material_id(), Some(old.as_str()));
+    let got = describe(&kms, md.key_id()).await;
+    assert_eq!(got.key_state(), Some(&KeyState::PendingImport));
+    assert_eq!(got.current_key_material_id(), Some(new.as_str()));
+    let listed = all_materials(&kms, md.key_id()).await;
+    assert_eq!(
+        entry(&listed, &old).import_state(),
+        Some(&ImportState::PendingImport)
+    );
+    assert_eq!(
+        entry(&listed, &new).import_state(),
+        Some(&ImportState::Imported)
+    );
+    assert_error(
+        kms.encrypt()
+            .key_id(md.key_id())
+            .plaintext(Blob::new("x"))
+            .send()
+            .await,
+        "KMSInvalidStateException",
+        &pending_import(arn),
+    );
+
+    // SPEC A24: the key is Enabled again once every material is back. The old material is
+    // named by its ID (A30), and reimporting the new one without a description keeps it (A35).
+    import_request(&kms, md.key_id(), &old_material)
+        .await
+        .import_type(ImportType::ExistingKeyMaterial)
+        .key_material_id(&old)
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .send()
+        .await
+        .expect("reimport of the old material");
+    assert_eq!(
+        describe(&kms, md.key_id()).await.key_state(),
+        Some(&KeyState::Enabled)
+    );
+    let (plaintext, used) = decrypt(&kms, &old_ciphertext).await;
+    assert_eq!(plaintext, b"under the old material");
+    assert_eq!(used.as_deref(), Some(old.as_str()));
+    import_forever(&kms, md.key_id(), &new_material).await;
+    let listed = all_materials(&kms, md.key_id()).await;
+    assert_eq!(
+        entry(&listed, &new).key_material_description(),
+        Some("second material")
+    );
+    assert_eq!(
+        entry(&listed, &new).key_material_state(),
+        Some(&KeyMaterialState::Current)
+    );
+}
+
+#[tokio::test]
 async fn delete_imported_key_material() {
     let server = Server::shared();
     let kms = server.client(REGION);
