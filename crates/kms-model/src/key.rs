@@ -96,6 +96,44 @@ pub struct RotationSettings {
     pub on_demand_count: u32,
 }
 
+/// What every related multi-Region key knows of the set: who is primary, who replicates it, and
+/// the version of the shared properties it holds (SPEC B16, ARCHITECTURE.md "Multi-Region keys
+/// and replication").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiRegion {
+    /// The region of the primary key.
+    pub primary_region: String,
+    /// The regions of every replica, sorted.
+    #[serde(default)]
+    pub replica_regions: Vec<String>,
+    /// The version of the shared properties: bumped by the primary at every change of them;
+    /// a copy applies a snapshot only when it is newer.
+    pub shared_version: u64,
+    /// Bumped by every change of primary; a snapshot of an older epoch is never applied, so a
+    /// partition during UpdatePrimaryRegion cannot leave two primaries.
+    pub epoch: u64,
+    /// At the primary: the replica regions that have imported each material pending a
+    /// multi-Region rotation (EXTERNAL keys, SPEC A43).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub imported_by: std::collections::BTreeMap<String, Vec<String>>,
+    /// While Updating: the state the key returns to when the new primary is in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_before_update: Option<KeyState>,
+}
+
+impl MultiRegion {
+    /// Whether `region` is the primary's.
+    pub fn is_primary(&self, region: &str) -> bool {
+        self.primary_region == region
+    }
+
+    /// Every region of the set: the primary's, then the replicas'.
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.primary_region.as_str())
+            .chain(self.replica_regions.iter().map(|r| r.as_str()))
+    }
+}
+
 /// The last successful cryptographic use of a key (GetKeyLastUsage).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastUsage {
@@ -143,6 +181,9 @@ pub struct KeyRecord {
     /// Every material version, oldest first.
     #[serde(default)]
     pub materials: Vec<MaterialVersion>,
+    /// The multi-Region membership of a multi-Region key (absent for single-Region keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<MultiRegion>,
     /// The last cryptographic use, as last flushed to the store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_usage: Option<LastUsage>,
@@ -185,6 +226,20 @@ impl KeyRecord {
     /// Whether the key's state is Enabled.
     pub fn enabled(&self) -> bool {
         self.state == KeyState::Enabled
+    }
+
+    /// Whether this is the primary key of a multi-Region key.
+    pub fn is_mrk_primary(&self) -> bool {
+        self.multi_region
+            .as_ref()
+            .is_some_and(|m| m.is_primary(&self.region))
+    }
+
+    /// Whether this is a replica key of a multi-Region key.
+    pub fn is_mrk_replica(&self) -> bool {
+        self.multi_region
+            .as_ref()
+            .is_some_and(|m| !m.is_primary(&self.region))
     }
 }
 

@@ -309,6 +309,7 @@ mod tests {
             tags: vec![],
             rotation: Default::default(),
             materials: vec![],
+            multi_region: None,
             last_usage: None,
             version: 0,
         }

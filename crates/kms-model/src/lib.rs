@@ -18,6 +18,7 @@ pub use generated::operations::Operation;
 pub use generated::shapes;
 pub use ids::{AccountId, KeyId, KeyIdentifier, Partition, Region};
 pub use key::{
-    AliasRecord, ImportSettings, KeyRecord, LastUsage, MaterialVersion, RotationSettings,
+    AliasRecord, ImportSettings, KeyRecord, LastUsage, MaterialVersion, MultiRegion,
+    RotationSettings,
 };
 pub use wire::{Blob, SensitiveBlob, Timestamp};

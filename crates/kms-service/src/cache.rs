@@ -52,6 +52,8 @@ pub(crate) struct CachedKey {
     pub region: String,
     pub key_id: String,
     pub arn: String,
+    /// The owner sealed material is bound to (see `keys::material_owner`).
+    pub owner: String,
     pub state: KeyState,
     pub key_spec: KeySpec,
     pub key_usage: KeyUsageType,
@@ -95,7 +97,7 @@ impl CachedMaterial {
         if let Some(secret) = self.secret.get() {
             return Ok(secret);
         }
-        let aad = crate::keys::material_aad(&key.arn, &self.id_hex);
+        let aad = crate::keys::material_aad(&key.owner, &self.id_hex);
         let opened = sealer.open(kms_crypto::Purpose::KeyMaterial, &aad, &self.sealed).map_err(|e| {
             tracing::error!(key_id = %key.key_id, error = %e, "sealed key material does not open");
             KmsError::internal()
@@ -257,6 +259,7 @@ fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
         region: record.region.clone(),
         key_id: record.key_id.clone(),
         arn: record.arn(),
+        owner: crate::keys::material_owner(record),
         state: record.state,
         key_spec: record.key_spec,
         key_usage: record.key_usage,

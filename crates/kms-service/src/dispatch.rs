@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use kms_model::{Caller, KmsError, Operation};
 
-use crate::{aliases, crypto, import, keys, policy, rotation, tags, Service};
+use crate::{aliases, crypto, import, keys, multi_region, policy, rotation, tags, Service};
 
 /// Decodes the request, runs the handler, encodes the response.
 async fn run<Req, Resp, Fut>(
@@ -114,6 +114,15 @@ pub(crate) async fn dispatch(
             .await
         }
 
+        // Multi-Region keys.
+        ReplicateKey => run(input, |r| multi_region::replicate_key(svc, caller, r)).await,
+        UpdatePrimaryRegion => {
+            run(input, |r| {
+                multi_region::update_primary_region(svc, caller, r)
+            })
+            .await
+        }
+
         // Custom key stores are not served (SPEC A4, a project choice).
         ConnectCustomKeyStore
         | CreateCustomKeyStore
@@ -125,10 +134,8 @@ pub(crate) async fn dispatch(
             op.name()
         ))),
 
-        // Later issues: multi-Region keys, grants, asymmetric and HMAC keys.
-        ReplicateKey
-        | UpdatePrimaryRegion
-        | CreateGrant
+        // Later issues: grants, asymmetric and HMAC keys.
+        CreateGrant
         | ListGrants
         | ListRetirableGrants
         | RetireGrant

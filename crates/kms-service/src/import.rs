@@ -19,7 +19,7 @@ use kms_model::{
 
 use crate::keys::material_aad;
 use crate::resolve::{load_record, locate, Forms};
-use crate::write::update_key;
+use crate::write::{update_key, update_key_with};
 use crate::Service;
 
 /// How long a public key and import token stay valid (SPEC A10).
@@ -214,6 +214,13 @@ fn import_target(
         ImportType::ExistingKeyMaterial
     });
     let incorrect = |msg: &str| KmsError::new(ErrorCode::IncorrectKeyMaterialException, msg);
+    if kind == ImportType::NewKeyMaterial && record.is_mrk_replica() {
+        // New material enters a multi-Region key only through its primary (SPEC A43).
+        return Err(
+            crate::multi_region::replica_refusal(record, Operation::ImportKeyMaterial)
+                .unwrap_or_else(KmsError::internal),
+        );
+    }
 
     // Step 2: existing material must be material of the key, and the ID given must be its own.
     let position = record.materials.iter().position(|m| m.id == id);
@@ -238,11 +245,7 @@ fn import_target(
                     "The key material is already associated with this KMS key.",
                 ));
             }
-            if let Some(pending) = record
-                .materials
-                .iter()
-                .find(|m| m.state == KeyMaterialState::PendingRotation)
-            {
+            if let Some(pending) = record.materials.iter().find(|m| is_pending(m.state)) {
                 return Err(KmsError::invalid_state(format!(
                     "New key material (id: {id}) cannot be imported into KMS key {}, because another key material (id: {}) is pending rotation.",
                     record.arn(),
@@ -252,6 +255,14 @@ fn import_target(
             Ok(Target::New)
         }
     }
+}
+
+/// Whether a material state is one of the two pending-rotation states.
+pub(crate) fn is_pending(state: KeyMaterialState) -> bool {
+    matches!(
+        state,
+        KeyMaterialState::PendingRotation | KeyMaterialState::PendingMultiRegionImportAndRotation
+    )
 }
 
 /// ImportKeyMaterial (SPEC A21-A35).
@@ -286,17 +297,17 @@ pub(crate) async fn import_key_material(
     let id = kms_crypto::material_id_hex(&kms_crypto::material_id(&record.key_id, &material));
     let sealed = svc.sealer.seal(
         Purpose::KeyMaterial,
-        &material_aad(&arn, &id),
+        &material_aad(&crate::keys::material_owner(&record), &id),
         material.expose(),
     );
 
     // Step 3: apply it to the key as it is at write time.
-    let (_, written) = update_key(
+    let (_, written) = update_key_with(
         svc,
         caller,
         &loc,
         Operation::ImportKeyMaterial,
-        |record, _| {
+        |record, _, outbound| {
             let settings = |previous: Option<&ImportSettings>| ImportSettings {
                 state: ImportState::Imported,
                 expiration_model: Some(model),
@@ -311,14 +322,27 @@ pub(crate) async fn import_key_material(
                     let m = &mut record.materials[i];
                     m.sealed = Blob(sealed.clone());
                     m.import = Some(settings(m.import.as_ref()));
+                    // A replica that now holds material waiting for every replica tells the
+                    // primary (SPEC A43).
+                    if m.state == KeyMaterialState::PendingMultiRegionImportAndRotation {
+                        outbound
+                            .extra
+                            .extend(crate::multi_region::imported_entry(record, &id));
+                    }
                 }
                 Target::New => {
                     let first = record.materials.is_empty();
+                    let replicas = record
+                        .multi_region
+                        .as_ref()
+                        .is_some_and(|m| !m.replica_regions.is_empty());
                     record.materials.push(MaterialVersion {
                         id: id.clone(),
                         sealed: Blob(sealed.clone()),
                         state: if first {
                             KeyMaterialState::Current
+                        } else if replicas {
+                            KeyMaterialState::PendingMultiRegionImportAndRotation
                         } else {
                             KeyMaterialState::PendingRotation
                         },
@@ -346,7 +370,9 @@ pub(crate) async fn import_key_material(
 /// Material pending rotation is removed altogether (SPEC A34). Answers whether the key's
 /// permanent material changed.
 pub(crate) fn forget_material(record: &mut KeyRecord, index: usize) -> bool {
-    if record.materials[index].state == KeyMaterialState::PendingRotation {
+    // Pending material leaves the key, except at a replica, where the primary decides.
+    let pending = is_pending(record.materials[index].state);
+    if pending && !record.is_mrk_replica() {
         record.materials.remove(index);
         return false;
     }
@@ -358,6 +384,9 @@ pub(crate) fn forget_material(record: &mut KeyRecord, index: usize) -> bool {
         import.valid_to = None;
     }
     // The key waits for its material again, unless it is on its way out (SPEC A40, C3).
+    if pending {
+        return false;
+    }
     if record.state != KeyState::PendingDeletion {
         record.state = KeyState::PendingImport;
     }

@@ -8,7 +8,8 @@ use kms_crypto::Purpose;
 use kms_model::ids::key_arn;
 use kms_model::shapes::*;
 use kms_model::{
-    key_state, Blob, Caller, KeyRecord, KmsError, MaterialVersion, Operation, Timestamp,
+    key_state, Blob, Caller, KeyRecord, KmsError, MaterialVersion, MultiRegion, Operation,
+    Timestamp,
 };
 
 use crate::metadata::key_metadata;
@@ -22,13 +23,23 @@ pub fn material_aad(owner: &str, material_id: &str) -> Vec<u8> {
     format!("kmsd key material v1\0{owner}\0{material_id}").into_bytes()
 }
 
-/// A fresh 256-bit material version for the key `arn` / `key_id`, sealed under the root key.
-pub(crate) fn new_material(svc: &Service, arn: &str, key_id: &str) -> MaterialVersion {
+/// Who sealed material belongs to: the key ARN of a single-Region key; the account and key ID
+/// of a multi-Region key, the same in every region, so its material opens in any of them.
+pub fn material_owner(record: &KeyRecord) -> String {
+    if record.key_id.starts_with("mrk-") {
+        format!("{}:{}", record.account, record.key_id)
+    } else {
+        record.arn()
+    }
+}
+
+/// A fresh 256-bit material version for the key whose sealing owner is `owner`.
+pub(crate) fn new_material(svc: &Service, owner: &str, key_id: &str) -> MaterialVersion {
     let secret = kms_crypto::random_secret(32);
     let id = kms_crypto::material_id_hex(&kms_crypto::material_id(key_id, &secret));
     let sealed = svc.sealer.seal(
         Purpose::KeyMaterial,
-        &material_aad(arn, &id),
+        &material_aad(owner, &id),
         secret.expose(),
     );
     MaterialVersion {
@@ -79,12 +90,6 @@ fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), K
         )));
     }
 
-    // Step 4: multi-Region keys come with their own issue.
-    if req.multi_region == Some(true) {
-        return Err(KmsError::unsupported(
-            "Multi-Region keys are not supported by kmsd yet.",
-        ));
-    }
     Ok((spec, origin))
 }
 
@@ -104,18 +109,14 @@ pub(crate) async fn create_key(
     };
     let tags = tags::merged(Vec::new(), req.tags.unwrap_or_default())?;
 
-    // Step 3: identity and first material version; an EXTERNAL key waits for its import
-    // (SPEC A1), and the wrapping key pool starts filling for it.
-    let key_id = uuid::Uuid::new_v4().to_string();
-    let arn = key_arn(&caller.region, &caller.account, &key_id);
-    let (state, materials) = match origin {
-        OriginType::External => {
-            crate::import::pool(svc);
-            (KeyState::PendingImport, Vec::new())
-        }
-        _ => (KeyState::Enabled, vec![new_material(svc, &arn, &key_id)]),
+    // Step 3: identity; a multi-Region key is its own primary (SPEC B1).
+    let multi_region = req.multi_region == Some(true);
+    let key_id = if multi_region {
+        crate::multi_region::new_mrk_id()
+    } else {
+        uuid::Uuid::new_v4().to_string()
     };
-    let record = KeyRecord {
+    let mut record = KeyRecord {
         account: caller.account.as_str().to_string(),
         region: caller.region.as_str().to_string(),
         key_id,
@@ -124,18 +125,38 @@ pub(crate) async fn create_key(
         key_spec,
         key_usage: KeyUsageType::EncryptDecrypt,
         origin,
-        state,
+        state: KeyState::PendingImport,
         deletion_date: None,
         pending_window_days: None,
         policy,
         tags,
         rotation: Default::default(),
-        materials,
+        materials: Vec::new(),
+        multi_region: multi_region.then(|| MultiRegion {
+            primary_region: caller.region.as_str().to_string(),
+            replica_regions: Vec::new(),
+            shared_version: 1,
+            epoch: 1,
+            imported_by: Default::default(),
+            state_before_update: None,
+        }),
         last_usage: None,
         version: 0,
     };
 
-    // Step 4: persist, then answer.
+    // Step 4: material: an EXTERNAL key waits for its import (SPEC A1), and the wrapping key
+    // pool starts filling for it; any other key gets fresh material and is Enabled.
+    if origin == OriginType::External {
+        crate::import::pool(svc);
+    } else {
+        let owner = material_owner(&record);
+        record
+            .materials
+            .push(new_material(svc, &owner, &record.key_id));
+        record.state = KeyState::Enabled;
+    }
+
+    // Step 5: persist, then answer.
     svc.store.create_key(&record).await.map_err(store_error)?;
     svc.cache.put(&record);
     Ok(CreateKeyResponse {
@@ -289,8 +310,19 @@ pub(crate) async fn schedule_key_deletion(
         &loc,
         Operation::ScheduleKeyDeletion,
         |record, now| {
-            record.state = KeyState::PendingDeletion;
-            record.deletion_date = Some(now.plus_days(days));
+            // A primary that still has replicas waits for them first, without a date (B31).
+            let has_replicas = record.is_mrk_primary()
+                && record
+                    .multi_region
+                    .as_ref()
+                    .is_some_and(|m| !m.replica_regions.is_empty());
+            if has_replicas {
+                record.state = KeyState::PendingReplicaDeletion;
+                record.deletion_date = None;
+            } else {
+                record.state = KeyState::PendingDeletion;
+                record.deletion_date = Some(now.plus_days(days));
+            }
             record.pending_window_days = Some(days);
             Ok(())
         },

@@ -18,8 +18,10 @@ mod dispatch;
 mod import;
 pub mod keys;
 mod metadata;
+mod multi_region;
 mod pagination;
 mod policy;
+mod replication;
 mod resolve;
 mod rotation;
 mod scheduler;
@@ -42,6 +44,7 @@ pub struct Service {
     cache: cache::KeyCache,
     aliases: cache::AliasCache,
     wrapping_pool: OnceLock<Arc<kms_crypto::import::KeyPairPool>>,
+    replication_wakeup: tokio::sync::Notify,
 }
 
 impl Service {
@@ -54,6 +57,7 @@ impl Service {
             cache: cache::KeyCache::new(),
             aliases: cache::AliasCache::new(),
             wrapping_pool: OnceLock::new(),
+            replication_wakeup: tokio::sync::Notify::new(),
         })
     }
 
@@ -68,16 +72,25 @@ impl Service {
         dispatch::dispatch(self, op, caller, input).await
     }
 
-    /// Applies everything time has made due (deletions, rotations) and flushes last-use
-    /// records. The background task calls it every second; tests call it after moving the clock.
+    /// Applies everything time has made due (deletions, rotations, expiries), delivers pending
+    /// replication, and flushes last-use records. The background tasks do this continuously;
+    /// tests call it after moving the clock.
     pub async fn tick(&self) -> Result<(), KmsError> {
         scheduler::run_due(self).await?;
+        // Deliveries can cause further deliveries (a promotion after a rotation); a few
+        // passes settle every chain the service makes.
+        for _ in 0..8 {
+            if replication::deliver(self).await? == 0 {
+                break;
+            }
+        }
         scheduler::flush_last_usage(self).await
     }
 
-    /// Catches up on what came due while the server was down, then spawns the scheduler on
-    /// the current tokio runtime.
+    /// Spawns the scheduler (which first catches up on what came due while the server was
+    /// down) and the replication worker on the current tokio runtime.
     pub fn start_background(self: &Arc<Service>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(replication::run_worker(Arc::clone(self)));
         let svc = Arc::clone(self);
         tokio::spawn(async move { scheduler::run_forever(svc).await })
     }

@@ -8,6 +8,7 @@ use kms_model::shapes::*;
 use kms_model::{key_state, Caller, ErrorCode, KeyRecord, KmsError, Operation, Timestamp};
 
 use crate::keys::new_material;
+use crate::multi_region::replica_refusal;
 use crate::resolve::{load_record, locate, Forms};
 use crate::write::update_key;
 use crate::{pagination, Service};
@@ -23,6 +24,48 @@ const CONFLICT_WINDOW_MILLIS: i64 = 20 * 60 * 1000;
 
 /// Adds a new CURRENT material version to `record`; the old one becomes NON_CURRENT.
 pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind: RotationType) {
+    // Step 1: the new version.
+    let owner = crate::keys::material_owner(record);
+    let mut material = new_material(svc, &owner, &record.key_id);
+    material.rotation_date = Some(now);
+    material.rotation_type = Some(kind);
+
+    // Step 2: a multi-Region primary encrypts under new material only once every replica
+    // has it: it waits as pending until the replication worker has delivered it (SPEC B20).
+    let replicas = record
+        .multi_region
+        .as_ref()
+        .is_some_and(|m| !m.replica_regions.is_empty());
+    if replicas {
+        material.state = KeyMaterialState::PendingRotation;
+    } else {
+        for m in record
+            .materials
+            .iter_mut()
+            .filter(|m| m.state == KeyMaterialState::Current)
+        {
+            m.state = KeyMaterialState::NonCurrent;
+        }
+    }
+    record.materials.push(material);
+
+    // Step 3: the next automatic rotation.
+    if kind == RotationType::Automatic {
+        let period = record.rotation.period_days.unwrap_or(DEFAULT_PERIOD_DAYS);
+        record.rotation.next_rotation = Some(now.plus_days(period));
+    }
+}
+
+/// At a multi-Region primary whose replicas all hold its new AWS_KMS material: that material
+/// becomes CURRENT. Answers whether it did.
+pub(crate) fn promote_replicated(record: &mut KeyRecord) -> bool {
+    let Some(next) = record
+        .materials
+        .iter()
+        .position(|m| m.state == KeyMaterialState::PendingRotation)
+    else {
+        return false;
+    };
     for m in record
         .materials
         .iter_mut()
@@ -30,14 +73,8 @@ pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind
     {
         m.state = KeyMaterialState::NonCurrent;
     }
-    let mut material = new_material(svc, &record.arn(), &record.key_id);
-    material.rotation_date = Some(now);
-    material.rotation_type = Some(kind);
-    record.materials.push(material);
-    if kind == RotationType::Automatic {
-        let period = record.rotation.period_days.unwrap_or(DEFAULT_PERIOD_DAYS);
-        record.rotation.next_rotation = Some(now.plus_days(period));
-    }
+    record.materials[next].state = KeyMaterialState::Current;
+    true
 }
 
 /// Makes the imported material pending rotation CURRENT (SPEC A43-A44).
@@ -99,6 +136,9 @@ pub(crate) async fn enable_key_rotation(
         &loc,
         Operation::EnableKeyRotation,
         |record, now| {
+            if let Some(refusal) = replica_refusal(record, Operation::EnableKeyRotation) {
+                return Err(refusal);
+            }
             // Enabling starts the period now; changing the period of an enabled key keeps the
             // date the current period started from (and rotates at once if that is long past).
             let start = match (
@@ -140,6 +180,9 @@ pub(crate) async fn disable_key_rotation(
         &loc,
         Operation::DisableKeyRotation,
         |record, _| {
+            if let Some(refusal) = replica_refusal(record, Operation::DisableKeyRotation) {
+                return Err(refusal);
+            }
             record.rotation.enabled = false;
             record.rotation.next_rotation = None;
             Ok(())
@@ -191,12 +234,26 @@ pub(crate) async fn rotate_key_on_demand(
     )
     .await?;
     let (_, record) = update_key(svc, caller, &loc, Operation::RotateKeyOnDemand, |record, now| {
-        // Step 1: only symmetric keys rotate; AWS answers an empty message otherwise.
+        // Step 1: only symmetric keys rotate (AWS answers an empty message otherwise), and a
+        // multi-Region key only through its primary.
         if record.key_spec != KeySpec::SymmetricDefault {
             return Err(KmsError::unsupported(""));
         }
+        if let Some(refusal) = replica_refusal(record, Operation::RotateKeyOnDemand) {
+            return Err(refusal);
+        }
         // Step 2: imported keys need material waiting; then the quota, and no clash with a
         // due automatic rotation.
+        let waiting = record.materials.iter().find(|m| {
+            m.state == KeyMaterialState::PendingMultiRegionImportAndRotation
+        });
+        if let (OriginType::External, Some(m)) = (record.origin, waiting) {
+            return Err(KmsError::invalid_state(format!(
+                "Key material (id: {}) of {} must be imported into every replica of the multi-Region key before it can be rotated.",
+                m.id,
+                record.arn()
+            )));
+        }
         let pending = record.materials.iter().any(|m| m.state == KeyMaterialState::PendingRotation);
         if record.origin == OriginType::External && !pending {
             return Err(KmsError::invalid_state(format!(
@@ -263,7 +320,7 @@ pub(crate) async fn list_key_rotations(
     let entries: Vec<RotationsListEntry> = record
         .materials
         .iter()
-        .filter(|m| all || m.rotation_date.is_some())
+        .filter(|m| all || (m.rotation_date.is_some() && m.is_permanent()))
         .map(|m| RotationsListEntry {
             key_id: Some(arn.clone()),
             key_material_id: Some(m.id.clone()),

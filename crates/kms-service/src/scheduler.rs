@@ -24,7 +24,12 @@ const TICK: Duration = Duration::from_secs(1);
 /// Ticks for ever: catch up at once, then every second.
 pub(crate) async fn run_forever(svc: Arc<Service>) {
     loop {
-        if let Err(e) = svc.tick().await {
+        // Replication has its own worker; this task does what time makes due.
+        let pass = async {
+            run_due(&svc).await?;
+            flush_last_usage(&svc).await
+        };
+        if let Err(e) = pass.await {
             tracing::warn!(error = %e, "scheduler tick failed");
         }
         tokio::time::sleep(TICK).await;
@@ -82,10 +87,16 @@ async fn delete(svc: &Service, record: &KeyRecord) -> Result<(), KmsError> {
         .list_aliases(account, region, Some(&record.key_id), None, usize::MAX / 2)
         .await
         .map_err(store_error)?;
+    // A replica's deletion reaches the rest of its set in the same transaction.
+    let outbox = crate::multi_region::replica_deleted_entries(record);
+    let notify = !outbox.is_empty();
     svc.store
-        .delete_key(account, region, &record.key_id)
+        .delete_key_with_outbox(account, region, &record.key_id, outbox)
         .await
         .map_err(store_error)?;
+    if notify {
+        svc.replication_wakeup.notify_one();
+    }
     for alias in aliases.items {
         svc.aliases.remove(account, region, &alias.name);
     }

@@ -67,6 +67,7 @@ pub fn key_record(account: &str, region: &str, key_id: &str) -> KeyRecord {
             rotation_type: None,
             import: None,
         }],
+        multi_region: None,
         last_usage: None,
         version: 0,
     }

@@ -84,6 +84,15 @@ pub trait Store: Send + Sync + 'static {
         outbox: Vec<OutboxEntry>,
     ) -> Result<u64, StoreError>;
 
+    /// [`Store::delete_key`] with outbox entries appended in the same transaction.
+    async fn delete_key_with_outbox(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<bool, StoreError>;
+
     /// The oldest undelivered outbox entries, at most `limit`, in sequence order.
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<Outboxed>, StoreError>;
 

@@ -134,9 +134,26 @@ impl Store for SqliteStore {
         region: &str,
         key_id: &str,
     ) -> Result<bool, StoreError> {
+        self.delete_key_with_outbox(account, region, key_id, Vec::new())
+            .await
+    }
+
+    async fn delete_key_with_outbox(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        outbox: Vec<OutboxEntry>,
+    ) -> Result<bool, StoreError> {
         let (account, region, key_id) = owned(account, region, key_id);
         self.writer
-            .submit(move |conn| sql::remove_key(conn, &account, &region, &key_id))
+            .submit(move |conn| {
+                let existed = sql::remove_key(conn, &account, &region, &key_id)?;
+                if existed {
+                    sql::insert_outbox(conn, &outbox)?;
+                }
+                Ok(existed)
+            })
             .await
     }
 
