@@ -123,8 +123,8 @@ async fn create_key_of_later_issues_is_unsupported() {
     let server = Server::shared();
     let kms = server.client(REGION);
 
-    // Other key specs, custom key stores and multi-Region keys come later; EXTERNAL keys are
-    // served since the imported-material issue (tested in the import_* suites).
+    // Other key specs and custom key stores are not served; EXTERNAL and multi-Region keys
+    // are (tested in the import_* and multi-Region suites).
     let rsa = kms
         .create_key()
         .key_spec(KeySpec::Rsa2048)
@@ -141,8 +141,6 @@ async fn create_key_of_later_issues_is_unsupported() {
     assert_code(hmac, "UnsupportedOperationException");
     let hsm = kms.create_key().origin(OriginType::AwsCloudhsm).send().await;
     assert_code(hsm, "UnsupportedOperationException");
-    let mrk = kms.create_key().multi_region(true).send().await;
-    assert_code(mrk, "UnsupportedOperationException");
     // SPEC A4: custom key stores are rejected (project choice).
     let cks = kms
         .create_key()
