@@ -231,7 +231,9 @@ fn check_origin(op: Operation, key: &KeyFacts<'_>, arn: &str) -> Result<(), KmsE
             Err(origin_error())
         }
         // Footnotes 6 and 7: automatic rotation exists only for AWS_KMS symmetric keys.
-        EnableKeyRotation | DisableKeyRotation if key.origin != OriginType::AwsKms => {
+        EnableKeyRotation | DisableKeyRotation | GetKeyRotationStatus
+            if key.origin != OriginType::AwsKms =>
+        {
             Err(origin_error())
         }
         EnableKeyRotation | DisableKeyRotation | GetKeyRotationStatus

@@ -208,7 +208,11 @@ pub(crate) async fn get_key_rotation_status(
     .await?;
     let record = load_record(svc, caller, &loc).await?;
     key_state::check(Operation::GetKeyRotationStatus, &record)?;
-    let enabled = record.rotation.enabled;
+    // A key pending deletion reports rotation off, and gets it back if the deletion is
+    // cancelled (the setting itself is kept).
+    let pending_deletion =
+        matches!(record.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion);
+    let enabled = record.rotation.enabled && !pending_deletion;
     Ok(GetKeyRotationStatusResponse {
         key_rotation_enabled: Some(enabled),
         key_id: Some(record.arn()),
