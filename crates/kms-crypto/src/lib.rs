@@ -10,11 +10,13 @@
 //!   format"; SPEC.md B22-B23, D8).
 //! - [`import`] makes the wrapping key pairs and import tokens of GetParametersForImport and
 //!   unwraps the material of ImportKeyMaterial (ARCHITECTURE.md, "Imported key material").
+//! - [`peer`] encrypts secrets to another deployment's public key for multi-Region
+//!   replication between deployments (ARCHITECTURE.md, "Multi-Region keys and replication").
 //! - [`material_id`] names a version of key material without revealing it (SPEC.md A31), and
 //!   [`canonical_context`] encodes an encryption context injectively.
 //!
-//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG, RSA-OAEP
-//! and AES key wrap.
+//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG, RSA-OAEP,
+//! AES key wrap and P-256 ECDH.
 
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -32,6 +34,7 @@ mod error;
 pub mod import;
 mod kdf;
 mod material;
+pub mod peer;
 mod root_key;
 mod seal;
 mod secret;
