@@ -13,6 +13,7 @@
 )]
 
 pub mod import;
+pub mod mrk;
 pub mod raw;
 
 use std::fmt::Debug;
