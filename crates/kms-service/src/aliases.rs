@@ -2,9 +2,10 @@
 
 use kms_model::ids::alias_arn;
 use kms_model::shapes::*;
-use kms_model::{key_state, AliasRecord, Caller, ErrorCode, KeyRecord, KmsError, Operation};
+use kms_model::{key_state, AliasRecord, ErrorCode, KeyRecord, KmsError, Operation};
 use kms_store::StoreError;
 
+use crate::authz::Ctx;
 use crate::resolve::{load_record, locate, Forms};
 use crate::write::store_error;
 use crate::{pagination, Service};
@@ -33,7 +34,7 @@ fn check_name(name: &str) -> Result<(), KmsError> {
     Ok(())
 }
 
-fn not_found(caller: &Caller, name: &str) -> KmsError {
+fn not_found(caller: &Ctx, name: &str) -> KmsError {
     KmsError::not_found(format!(
         "Alias {} is not found.",
         alias_arn(&caller.region, &caller.account, name)
@@ -43,7 +44,7 @@ fn not_found(caller: &Caller, name: &str) -> KmsError {
 /// The key an alias may point at: the caller's, in a state that allows `op`.
 async fn target_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     id: &str,
 ) -> Result<KeyRecord, KmsError> {
@@ -56,7 +57,7 @@ async fn target_key(
 /// CreateAlias: a new name for a key of the caller's account and region.
 pub(crate) async fn create_alias(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: CreateAliasRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the name and the key.
@@ -101,7 +102,7 @@ fn same_kind(a: &KeyRecord, b: &KeyRecord) -> bool {
 /// UpdateAlias: points an alias at another key of the same type and usage.
 pub(crate) async fn update_alias(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: UpdateAliasRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the alias must exist; the new key must be usable for UpdateAlias.
@@ -147,7 +148,7 @@ pub(crate) async fn update_alias(
 /// DeleteAlias: removes the alias; the key is unaffected.
 pub(crate) async fn delete_alias(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: DeleteAliasRequest,
 ) -> Result<(), KmsError> {
     check_name(&req.alias_name)?;
@@ -168,7 +169,7 @@ pub(crate) async fn delete_alias(
 /// ListAliases: the aliases of the account and region, or of one key, in pages.
 pub(crate) async fn list_aliases(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, KmsError> {
     // Step 1: the key filter, which must name an existing key.

@@ -64,6 +64,10 @@ pub(crate) struct CachedKey {
     /// Index into `materials` of the CURRENT version.
     pub current: Option<usize>,
     pub usage: Arc<UsageCell>,
+    /// The key policy, parsed once per record version.
+    pub policy: Arc<kms_policy::Policy>,
+    /// The key-derived condition keys (origin, spec, usage, multi-Region, tags).
+    pub facts: Vec<(String, kms_policy::Value)>,
 }
 
 impl CachedKey {
@@ -269,6 +273,17 @@ fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
         materials,
         current,
         usage: previous.map(|p| Arc::clone(&p.usage)).unwrap_or_default(),
+        policy: crate::policy::parsed_or_empty(&record.policy),
+        facts: crate::authz::key_facts(
+            record.origin.as_str(),
+            record.key_spec.as_str(),
+            record.key_usage.as_str(),
+            record
+                .multi_region
+                .as_ref()
+                .map(|m| m.is_primary(&record.region)),
+            &record.tags,
+        ),
     }
 }
 

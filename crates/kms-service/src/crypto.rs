@@ -12,8 +12,9 @@ use std::sync::Arc;
 use kms_crypto::ciphertext::{self, KeyReference, Parsed};
 use kms_model::key_state::{check_facts, KeyFacts};
 use kms_model::shapes::*;
-use kms_model::{Blob, Caller, ErrorCode, KmsError, Operation, SensitiveBlob};
+use kms_model::{Blob, ErrorCode, KmsError, Operation, SensitiveBlob};
 
+use crate::authz::Ctx;
 use crate::cache::{CachedKey, CachedMaterial};
 use crate::resolve::{load_cached, locate, Forms, KeyLocation};
 use crate::Service;
@@ -36,13 +37,26 @@ pub(crate) fn dry_run_error() -> KmsError {
 /// The key at `key_id` from the cache, usable for `op`: state and usage checked.
 async fn usable_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     key_id: &str,
 ) -> Result<Arc<CachedKey>, KmsError> {
     let loc = locate(svc, caller, op, key_id, Forms::Any).await?;
     let key = load_cached(svc, caller, &loc).await?;
     check_usable(op, &key)?;
+    Ok(key)
+}
+
+/// ReEncrypt's destination key, authorized for kms:ReEncryptTo.
+async fn destination_key(
+    svc: &Service,
+    caller: &Ctx,
+    key_id: &str,
+) -> Result<Arc<CachedKey>, KmsError> {
+    let mut loc = locate(svc, caller, Operation::ReEncrypt, key_id, Forms::Any).await?;
+    loc.action = "kms:ReEncryptTo".to_string();
+    let key = load_cached(svc, caller, &loc).await?;
+    check_usable(Operation::ReEncrypt, &key)?;
     Ok(key)
 }
 
@@ -140,7 +154,7 @@ fn seal_under(
 /// Encrypt (SPEC D6-D8).
 pub(crate) async fn encrypt(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: EncryptRequest,
 ) -> Result<EncryptResponse, KmsError> {
     // Step 1: the key, usable for Encrypt, with the one algorithm of a symmetric key.
@@ -169,7 +183,7 @@ pub(crate) async fn encrypt(
 /// own key (SPEC B24), or without a KeyId the key the ciphertext names (SPEC D9, D9a).
 async fn decrypting_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     key_id: Option<&str>,
     parsed: &Parsed,
@@ -193,18 +207,25 @@ async fn decrypting_key(
                 .region
                 .as_deref()
                 .is_none_or(|r| r == caller.region.as_str());
-            if named.account != caller.account.as_str() || !in_region {
+            if !in_region {
                 return Err(denied());
             }
+            // The key the ciphertext names, in this region, possibly of another account whose
+            // key policy lets the caller decrypt; a missing or forbidden key looks the same.
+            let action = match op {
+                Operation::ReEncrypt => "kms:ReEncryptFrom".to_string(),
+                _ => crate::authz::action(op),
+            };
             let loc = KeyLocation {
                 account: named.account.clone(),
                 region: caller.region.as_str().to_string(),
                 key_id: named.key_id.clone(),
+                action,
             };
             let key = load_cached(svc, caller, &loc)
                 .await
                 .map_err(|e| match e.code {
-                    ErrorCode::NotFoundException => denied(),
+                    ErrorCode::NotFoundException | ErrorCode::AccessDeniedException => denied(),
                     _ => e,
                 })?;
             check_usable(op, &key)?;
@@ -238,7 +259,7 @@ fn open_with(
 /// Decrypt (SPEC D8, D9, D9a, B24).
 pub(crate) async fn decrypt(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: DecryptRequest,
 ) -> Result<DecryptResponse, KmsError> {
     // Step 1: what the request may not ask of kmsd.
@@ -294,7 +315,7 @@ pub(crate) async fn decrypt(
 /// DryRun with IGNORE_CIPHERTEXT: only the key named by KeyId is checked.
 async fn dry_run_without_ciphertext<T>(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     key_id: Option<&str>,
 ) -> Result<T, KmsError> {
     let key_id = key_id.ok_or_else(|| missing_member("keyId"))?;
@@ -312,7 +333,7 @@ fn missing_member(path: &str) -> KmsError {
 /// ReEncrypt: decrypt under the source key, encrypt under the destination (SPEC D10).
 pub(crate) async fn re_encrypt(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ReEncryptRequest,
 ) -> Result<ReEncryptResponse, KmsError> {
     // Step 1: both keys: the source from the ciphertext (or SourceKeyId), the destination.
@@ -322,7 +343,7 @@ pub(crate) async fn re_encrypt(
         .as_ref()
         .is_some_and(|m| m.contains(&DryRunModifierType::IgnoreCiphertext));
     if req.dry_run == Some(true) && ignore_ciphertext {
-        usable_key(svc, caller, Operation::ReEncrypt, &req.destination_key_id).await?;
+        destination_key(svc, caller, &req.destination_key_id).await?;
         return dry_run_without_ciphertext(svc, caller, req.source_key_id.as_deref()).await;
     }
     let blob = req
@@ -339,7 +360,7 @@ pub(crate) async fn re_encrypt(
     )
     .await?;
     check_algorithm(&source, req.source_encryption_algorithm)?;
-    let dest = usable_key(svc, caller, Operation::ReEncrypt, &req.destination_key_id).await?;
+    let dest = destination_key(svc, caller, &req.destination_key_id).await?;
     check_algorithm(&dest, req.destination_encryption_algorithm)?;
 
     // Step 2: open under the source, seal under the destination.
@@ -387,7 +408,7 @@ fn data_key_length(spec: Option<DataKeySpec>, bytes: Option<i64>) -> Result<usiz
 /// GenerateDataKey and GenerateDataKeyWithoutPlaintext: a random data key and its ciphertext.
 async fn generate_data_key_common(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     req: GenerateDataKeyRequest,
 ) -> Result<(Vec<u8>, SensitiveBlob, Arc<CachedKey>, String), KmsError> {
@@ -420,7 +441,7 @@ async fn generate_data_key_common(
 /// GenerateDataKey (SPEC D12).
 pub(crate) async fn generate_data_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: GenerateDataKeyRequest,
 ) -> Result<GenerateDataKeyResponse, KmsError> {
     let (blob, plaintext, key, material_id) =
@@ -437,7 +458,7 @@ pub(crate) async fn generate_data_key(
 /// GenerateDataKeyWithoutPlaintext (SPEC D12).
 pub(crate) async fn generate_data_key_without_plaintext(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: GenerateDataKeyWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
     let req = GenerateDataKeyRequest {
@@ -462,7 +483,7 @@ pub(crate) async fn generate_data_key_without_plaintext(
 /// GenerateRandom: 1 to 1024 random bytes (SPEC D13).
 pub(crate) async fn generate_random(
     _svc: &Service,
-    _caller: &Caller,
+    _caller: &Ctx,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, KmsError> {
     if req.recipient.is_some() {

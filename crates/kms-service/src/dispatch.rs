@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use kms_model::{Caller, KmsError, Operation};
 
+use crate::authz::{self, Ctx};
 use crate::{aliases, crypto, import, keys, multi_region, policy, rotation, tags, Service};
 
 /// Decodes the request, runs the handler, encodes the response.
@@ -45,6 +46,29 @@ fn not_yet(op: Operation) -> KmsError {
     KmsError::unsupported(format!("{} is not supported by kmsd yet.", op.name()))
 }
 
+/// Actions without a key resource: decided by identity policies alone (the account root is
+/// allowed them all). CreateKey of a multi-Region key also needs iam:CreateServiceLinkedRole.
+fn authorize_keyless(
+    svc: &Service,
+    op: Operation,
+    ctx: &Ctx,
+    input: &serde_json::Value,
+) -> Result<(), KmsError> {
+    use Operation::*;
+    if !matches!(
+        op,
+        CreateKey | ListKeys | ListAliases | ListRetirableGrants | GenerateRandom
+    ) {
+        return Ok(());
+    }
+    authz::authorize(&svc.identities, ctx, &authz::action(op), "*", None, false)?;
+    if op == CreateKey && input.get("MultiRegion").and_then(|m| m.as_bool()) == Some(true) {
+        let action = "iam:CreateServiceLinkedRole";
+        authz::authorize(&svc.identities, ctx, action, "*", None, false)?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn dispatch(
     svc: &Service,
     op: Operation,
@@ -52,6 +76,14 @@ pub(crate) async fn dispatch(
     input: serde_json::Value,
 ) -> Result<Vec<u8>, KmsError> {
     use Operation::*;
+    // The request as authorization sees it: caller and condition keys of the body.
+    let context = authz::request_context(op, caller, &input, svc.clock.now().secs());
+    let ctx = Ctx {
+        caller: caller.clone(),
+        context,
+    };
+    let caller = &ctx;
+    authorize_keyless(svc, op, caller, &input)?;
     match op {
         // Keys.
         CreateKey => run(input, |r| keys::create_key(svc, caller, r)).await,

@@ -8,10 +8,10 @@ use kms_crypto::Purpose;
 use kms_model::ids::key_arn;
 use kms_model::shapes::*;
 use kms_model::{
-    key_state, Blob, Caller, KeyRecord, KmsError, MaterialVersion, MultiRegion, Operation,
-    Timestamp,
+    key_state, Blob, KeyRecord, KmsError, MaterialVersion, MultiRegion, Operation, Timestamp,
 };
 
+use crate::authz::Ctx;
 use crate::metadata::key_metadata;
 use crate::resolve::{load_cached, load_record, locate, Forms};
 use crate::write::{store_error, update_key};
@@ -96,13 +96,15 @@ fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), K
 /// CreateKey: a new symmetric encryption key with fresh material (SPEC 1.8, 1.9).
 pub(crate) async fn create_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
     // Step 1: what kind of key, and whether kmsd serves it.
     let (key_spec, origin) = requested_key_type(&req)?;
 
     // Step 2: the policy (given and well-formed, or the default) and the tags.
+    let given_policy = req.policy.is_some();
+    let bypass = req.bypass_policy_lockout_safety_check;
     let policy = match req.policy {
         Some(doc) => policy::validated(doc)?,
         None => policy::default_policy(caller),
@@ -144,6 +146,12 @@ pub(crate) async fn create_key(
         version: 0,
     };
 
+    // A policy the caller gives must not lock it out of the key (the lockout safety check).
+    if given_policy {
+        let arn = record.arn();
+        policy::check_lockout(svc, caller, &arn, &record.account, &record.policy, bypass)?;
+    }
+
     // Step 4: material: an EXTERNAL key waits for its import (SPEC A1), and the wrapping key
     // pool starts filling for it; any other key gets fresh material and is Enabled.
     if origin == OriginType::External {
@@ -167,7 +175,7 @@ pub(crate) async fn create_key(
 /// DescribeKey: the key's metadata, by any identifier form (SPEC D1).
 pub(crate) async fn describe_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: DescribeKeyRequest,
 ) -> Result<DescribeKeyResponse, KmsError> {
     let loc = locate(svc, caller, Operation::DescribeKey, &req.key_id, Forms::Any).await?;
@@ -181,7 +189,7 @@ pub(crate) async fn describe_key(
 /// ListKeys: the keys of the caller's account and region, in pages (SPEC D33).
 pub(crate) async fn list_keys(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ListKeysRequest,
 ) -> Result<ListKeysResponse, KmsError> {
     // Step 1: where the page starts and how long it is.
@@ -223,7 +231,7 @@ pub(crate) async fn list_keys(
 /// EnableKey: Disabled becomes Enabled; an overdue automatic rotation happens now.
 pub(crate) async fn enable_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: EnableKeyRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -262,7 +270,7 @@ pub(crate) fn has_all_material(record: &KeyRecord) -> bool {
 /// DisableKey: Enabled becomes Disabled.
 pub(crate) async fn disable_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: DisableKeyRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -284,7 +292,7 @@ pub(crate) async fn disable_key(
 /// ScheduleKeyDeletion: PendingDeletion for 7-30 days, default 30 (SPEC D24).
 pub(crate) async fn schedule_key_deletion(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ScheduleKeyDeletionRequest,
 ) -> Result<ScheduleKeyDeletionResponse, KmsError> {
     // Step 1: the waiting period must be 7 to 30 days, whatever the shape allows.
@@ -339,7 +347,7 @@ pub(crate) async fn schedule_key_deletion(
 /// CancelKeyDeletion: a key pending deletion becomes Disabled (SPEC C3).
 pub(crate) async fn cancel_key_deletion(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: CancelKeyDeletionRequest,
 ) -> Result<CancelKeyDeletionResponse, KmsError> {
     let loc = locate(
@@ -371,7 +379,7 @@ pub(crate) async fn cancel_key_deletion(
 /// UpdateKeyDescription: replaces the description.
 pub(crate) async fn update_key_description(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: UpdateKeyDescriptionRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -399,7 +407,7 @@ pub(crate) async fn update_key_description(
 /// GetKeyLastUsage: the last successful cryptographic use, tracked since the key's creation.
 pub(crate) async fn get_key_last_usage(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: GetKeyLastUsageRequest,
 ) -> Result<GetKeyLastUsageResponse, KmsError> {
     // Step 1: the stored record, and the cache's newer use if it has one not yet flushed.

@@ -12,9 +12,11 @@
 pub mod clock;
 
 mod aliases;
+pub mod authz;
 mod cache;
 mod crypto;
 mod dispatch;
+mod grants;
 mod import;
 pub mod keys;
 mod metadata;
@@ -34,7 +36,15 @@ use kms_crypto::Sealer;
 use kms_model::{Caller, KmsError, Operation};
 use kms_store::Store;
 
+pub use authz::IdentityPolicies;
 pub use clock::{Clock, SystemClock, TestClock};
+
+/// What a deployment configures about its service beyond store, sealer and clock.
+#[derive(Debug, Default, Clone)]
+pub struct ServiceOptions {
+    /// The IAM identity policies attached to principals (the config's `[[policies]]`).
+    pub identity_policies: IdentityPolicies,
+}
 
 /// The KMS service: every operation's handler over one store, one sealer and one clock.
 pub struct Service {
@@ -45,11 +55,23 @@ pub struct Service {
     aliases: cache::AliasCache,
     wrapping_pool: OnceLock<Arc<kms_crypto::import::KeyPairPool>>,
     replication_wakeup: tokio::sync::Notify,
+    identities: authz::IdentityPolicies,
 }
 
 impl Service {
-    /// A service over `store`, sealing material with `sealer` and reading time from `clock`.
+    /// A service over `store`, sealing material with `sealer` and reading time from `clock`,
+    /// with the default options (no identity policies).
     pub fn new(store: Arc<dyn Store>, sealer: Sealer, clock: Arc<dyn Clock>) -> Arc<Service> {
+        Service::new_with(store, sealer, clock, ServiceOptions::default())
+    }
+
+    /// A service with `options` (identity policies, ...).
+    pub fn new_with(
+        store: Arc<dyn Store>,
+        sealer: Sealer,
+        clock: Arc<dyn Clock>,
+        options: ServiceOptions,
+    ) -> Arc<Service> {
         Arc::new(Service {
             store,
             sealer,
@@ -58,6 +80,7 @@ impl Service {
             aliases: cache::AliasCache::new(),
             wrapping_pool: OnceLock::new(),
             replication_wakeup: tokio::sync::Notify::new(),
+            identities: options.identity_policies,
         })
     }
 

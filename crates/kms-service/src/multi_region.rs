@@ -7,8 +7,9 @@
 
 use kms_model::ids::key_arn;
 use kms_model::shapes::*;
-use kms_model::{key_state, Caller, ErrorCode, KeyRecord, KmsError, Operation, Region};
+use kms_model::{key_state, ErrorCode, KeyRecord, KmsError, Operation, Region};
 
+use crate::authz::Ctx;
 use crate::metadata::key_metadata;
 use crate::replication::{self, Create, Entry};
 use crate::resolve::{load_record, locate, Forms};
@@ -108,7 +109,7 @@ fn check_replica_region(record: &KeyRecord, region: &str) -> Result<Region, KmsE
 /// ReplicateKey: a replica of a primary in another region (SPEC B5-B15).
 pub(crate) async fn replicate_key(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ReplicateKeyRequest,
 ) -> Result<ReplicateKeyResponse, KmsError> {
     // Step 1: the replica's own properties: given, or the defaults (never the primary's).
@@ -184,7 +185,7 @@ pub(crate) async fn replicate_key(
 /// UpdatePrimaryRegion: the replica in `PrimaryRegion` becomes the primary (SPEC B25-B30).
 pub(crate) async fn update_primary_region(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: UpdatePrimaryRegionRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the current primary, usable, and a replica in the named region.

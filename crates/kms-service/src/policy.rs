@@ -5,11 +5,14 @@
 //! and answered exactly as given.
 
 use kms_model::shapes::*;
-use kms_model::{key_state, Caller, ErrorCode, KmsError, Operation};
+use kms_model::{key_state, ErrorCode, KmsError, Operation};
 
+use crate::authz::Ctx;
 use crate::resolve::{load_record, locate, Forms};
 use crate::write::update_key;
 use crate::Service;
+use kms_policy::{Policy, PolicyKind};
+use std::sync::Arc;
 
 /// The largest key policy AWS KMS accepts, in bytes.
 const MAX_POLICY_BYTES: usize = 32 * 1024;
@@ -19,7 +22,7 @@ const POLICY_NAME: &str = "default";
 
 /// The default key policy, as AWS KMS writes it: the account root may do everything, which
 /// delegates access to the account's IAM policies.
-pub(crate) fn default_policy(caller: &Caller) -> String {
+pub(crate) fn default_policy(caller: &Ctx) -> String {
     format!(
         "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"{}\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}",
         caller.account_root_arn()
@@ -30,61 +33,71 @@ fn malformed(message: &str) -> KmsError {
     KmsError::new(ErrorCode::MalformedPolicyDocumentException, message)
 }
 
-/// The document, if it is a policy AWS would accept: at most 32 KB, JSON, with a Statement
-/// (one object or a list) whose every entry has a valid Effect, a Principal or NotPrincipal,
-/// and an Action or NotAction.
+/// The document, if it is a key policy AWS would accept: at most 32 KB, and a policy the
+/// IAM policy language reads as a resource policy (a Principal in every statement).
 pub(crate) fn validated(doc: String) -> Result<String, KmsError> {
-    // Step 1: size, then JSON.
+    parse(&doc)?;
+    Ok(doc)
+}
+
+/// The key policy parsed, or the reason AWS would refuse it.
+fn parse(doc: &str) -> Result<Policy, KmsError> {
     if doc.len() > MAX_POLICY_BYTES {
         return Err(KmsError::new(
             ErrorCode::LimitExceededException,
             "The key policy is larger than the 32 KB that a key policy may have.",
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(&doc)
-        .map_err(|_| malformed("The key policy is not a valid JSON document."))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| malformed("The key policy must be a JSON object."))?;
-
-    // Step 2: Version, if given, is one IAM knows.
-    if let Some(version) = obj.get("Version") {
-        if !matches!(version.as_str(), Some("2012-10-17") | Some("2008-10-17")) {
-            return Err(malformed("The policy Version is not valid."));
-        }
-    }
-
-    // Step 3: every statement has the members a key policy statement needs.
-    let statements = match obj.get("Statement") {
-        Some(serde_json::Value::Array(list)) if !list.is_empty() => list.iter().collect::<Vec<_>>(),
-        Some(single @ serde_json::Value::Object(_)) => vec![single],
-        _ => return Err(malformed("The key policy must contain a Statement.")),
-    };
-    for statement in statements {
-        check_statement(statement)?;
-    }
-    Ok(doc)
+    Policy::parse_as(doc, PolicyKind::Resource).map_err(|e| malformed(&e.to_string()))
 }
 
-fn check_statement(statement: &serde_json::Value) -> Result<(), KmsError> {
-    let s = statement
-        .as_object()
-        .ok_or_else(|| malformed("A policy statement must be a JSON object."))?;
-    if !matches!(
-        s.get("Effect").and_then(|e| e.as_str()),
-        Some("Allow") | Some("Deny")
-    ) {
-        return Err(malformed(
-            "A policy statement must have an Effect of Allow or Deny.",
-        ));
+/// A stored key policy, parsed for authorization. A stored policy was validated when it was
+/// written, so this parses; if it ever does not, the key denies everything rather than allow.
+pub(crate) fn parsed_or_empty(doc: &str) -> Arc<Policy> {
+    Arc::new(
+        Policy::parse_as(doc, PolicyKind::Resource).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a stored key policy does not parse; denying all access");
+            deny_all()
+        }),
+    )
+}
+
+fn deny_all() -> Policy {
+    const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    // A constant document that the parser accepts (tested below).
+    Policy::parse_as(DENY_ALL, PolicyKind::Resource).unwrap_or_else(|_| unreachable!())
+}
+
+/// The policy lockout safety check: the caller must still be able to call PutKeyPolicy on
+/// the key under the new policy, unless it bypasses the check.
+pub(crate) fn check_lockout(
+    svc: &Service,
+    caller: &Ctx,
+    key_arn: &str,
+    key_account: &str,
+    doc: &str,
+    bypass: Option<bool>,
+) -> Result<(), KmsError> {
+    if bypass == Some(true) {
+        return Ok(());
     }
-    if !s.contains_key("Principal") && !s.contains_key("NotPrincipal") {
-        return Err(malformed("Policy contains a statement with no principal."));
-    }
-    if !s.contains_key("Action") && !s.contains_key("NotAction") {
-        return Err(malformed("Policy contains a statement with no action."));
-    }
-    Ok(())
+    let policy = parse(doc)?;
+    let view = crate::authz::KeyView {
+        account: key_account,
+        policy: &policy,
+        facts: &[],
+    };
+    crate::authz::authorize(
+        &svc.identities,
+        caller,
+        "kms:PutKeyPolicy",
+        key_arn,
+        Some(&view),
+        false,
+    )
+    .map_err(|_| {
+        malformed("The new key policy will not allow you to update the key policy in the future.")
+    })
 }
 
 fn check_policy_name(name: Option<&str>) -> Result<(), KmsError> {
@@ -97,7 +110,7 @@ fn check_policy_name(name: Option<&str>) -> Result<(), KmsError> {
 /// GetKeyPolicy: the key's policy document.
 pub(crate) async fn get_key_policy(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: GetKeyPolicyRequest,
 ) -> Result<GetKeyPolicyResponse, KmsError> {
     let loc = locate(
@@ -120,7 +133,7 @@ pub(crate) async fn get_key_policy(
 /// PutKeyPolicy: replaces the key's policy with a well-formed document.
 pub(crate) async fn put_key_policy(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: PutKeyPolicyRequest,
 ) -> Result<(), KmsError> {
     check_policy_name(req.policy_name.as_deref())?;
@@ -134,6 +147,9 @@ pub(crate) async fn put_key_policy(
     )
     .await?;
     update_key(svc, caller, &loc, Operation::PutKeyPolicy, |record, _| {
+        // The caller must not lock itself out of the key (unless it says it means to).
+        let bypass = req.bypass_policy_lockout_safety_check;
+        check_lockout(svc, caller, &record.arn(), &record.account, &policy, bypass)?;
         record.policy = policy.clone();
         Ok(())
     })
@@ -144,7 +160,7 @@ pub(crate) async fn put_key_policy(
 /// ListKeyPolicies: every key has the one policy named "default".
 pub(crate) async fn list_key_policies(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ListKeyPoliciesRequest,
 ) -> Result<ListKeyPoliciesResponse, KmsError> {
     let loc = locate(
@@ -174,6 +190,11 @@ pub(crate) async fn list_key_policies(
 mod tests {
     use super::*;
 
+    fn deny_all_doc() -> String {
+        let _ = deny_all();
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#.to_string()
+    }
+
     #[test]
     fn policy_structure() {
         let ok = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}"#;
@@ -187,6 +208,7 @@ mod tests {
             r#"{"Statement":{"Effect":"Maybe","Principal":"*","Action":"x"}}"#.into()
         )
         .is_err());
+        assert!(Policy::parse_as(&deny_all_doc(), PolicyKind::Resource).is_ok());
         assert_eq!(
             validated(format!("{{\"a\":\"{}\"}}", "x".repeat(40_000)))
                 .unwrap_err()

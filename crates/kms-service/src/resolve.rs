@@ -1,30 +1,34 @@
-//! From a key identifier in a request to a key: SPEC.md 1.4-1.6 and D1-D4.
+//! From a key identifier in a request to an authorized key: SPEC.md 1.4-1.6 and D1-D4.
 //!
 //! A request names a key by key ID, key ARN, alias name or alias ARN (D1), or by key ID or
-//! key ARN only (D2). Resolution yields the key's location (account, region, key ID); the
-//! caller then loads the full record (management operations) or the cache entry (the
-//! cryptographic path).
+//! key ARN only (D2). Resolution yields the key's location (account, region, key ID) and the
+//! action the request performs on it; loading the full record (management operations) or the
+//! cache entry (the cryptographic path) then authorizes that action against the key's policy,
+//! the caller's identity policies and grants, so no handler can use a key unauthorized.
 
 use std::sync::Arc;
 
 use kms_model::ids::{alias_arn, key_arn};
-use kms_model::{AccountId, Caller, KeyIdentifier, KeyRecord, KmsError, Operation};
+use kms_model::{AccountId, KeyIdentifier, KeyRecord, KmsError, Operation};
 
+use crate::authz::{self, Ctx, KeyView};
 use crate::cache::CachedKey;
 use crate::write::store_error;
 use crate::Service;
 
-/// Where a key lives.
+/// Where a key lives, and what the request does with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KeyLocation {
     pub account: String,
     pub region: String,
     pub key_id: String,
+    /// The IAM action authorized when the key is loaded (`kms:<Operation>` by default).
+    pub action: String,
 }
 
 impl KeyLocation {
     /// The key's ARN.
-    pub fn arn(&self, caller: &Caller) -> String {
+    pub fn arn(&self, caller: &Ctx) -> String {
         match AccountId::parse(&self.account) {
             Some(account) => key_arn(&caller.region, &account, &self.key_id),
             None => format!(
@@ -44,10 +48,38 @@ pub(crate) enum Forms {
     KeyOnly,
 }
 
+/// The operations a key of another account may be used for, by its ARN (AWS's
+/// "Cross-account use: Yes").
+fn cross_account_allowed(op: Operation) -> bool {
+    use Operation::*;
+    matches!(
+        op,
+        Decrypt
+            | DescribeKey
+            | Encrypt
+            | GenerateDataKey
+            | GenerateDataKeyWithoutPlaintext
+            | GenerateDataKeyPair
+            | GenerateDataKeyPairWithoutPlaintext
+            | GenerateMac
+            | GetPublicKey
+            | ReEncrypt
+            | Sign
+            | Verify
+            | VerifyMac
+            | CreateGrant
+            | ListGrants
+            | RetireGrant
+            | RevokeGrant
+            | GetKeyRotationStatus
+            | DeriveSharedSecret
+    )
+}
+
 /// Resolves `value` for `caller` to the location of a key (which may still not exist).
 pub(crate) async fn locate(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     value: &str,
     forms: Forms,
@@ -57,47 +89,57 @@ pub(crate) async fn locate(
         Forms::Any => KeyIdentifier::parse(value)?,
         Forms::KeyOnly => KeyIdentifier::parse_key_only(value)?,
     };
-    let account = caller.account.as_str().to_string();
     let region = caller.region.as_str().to_string();
+    let action = match op {
+        Operation::ReEncrypt => "kms:ReEncryptFrom".to_string(),
+        _ => authz::action(op),
+    };
 
-    // Step 2: an ARN must name this region and, until key policies allow it, this account.
+    // Step 2: an ARN must name this region, and another account only where AWS allows it.
     let loc = match ident {
-        KeyIdentifier::Id(key_id) => Ok(KeyLocation {
-            account,
-            region,
-            key_id: key_id.to_string(),
-        }),
+        KeyIdentifier::Id(key_id) => {
+            let account = caller.account.as_str().to_string();
+            KeyLocation {
+                account,
+                region,
+                key_id: key_id.to_string(),
+                action,
+            }
+        }
         KeyIdentifier::KeyArn {
             region: r,
             account: a,
             key_id,
         } => {
             check_arn_scope(caller, op, &r, &a, value)?;
-            Ok(KeyLocation {
-                account,
+            KeyLocation {
+                account: a.to_string(),
                 region,
                 key_id: key_id.to_string(),
-            })
+                action,
+            }
         }
-        KeyIdentifier::AliasName(name) => resolve_alias(svc, caller, &name).await,
+        KeyIdentifier::AliasName(name) => {
+            resolve_alias(svc, caller, &caller.account, &name, action).await?
+        }
         KeyIdentifier::AliasArn {
             region: r,
             account: a,
             alias_name,
         } => {
             check_arn_scope(caller, op, &r, &a, value)?;
-            resolve_alias(svc, caller, &alias_name).await
+            resolve_alias(svc, caller, &a, &alias_name, action).await?
         }
-    }?;
+    };
 
     // Step 3: the request's span names the key from here on.
     tracing::Span::current().record("key_id", loc.key_id.as_str());
     Ok(loc)
 }
 
-/// SPEC 1.6 (another region) and cross-account use (refused until key policies land).
+/// SPEC 1.6 (another region), and keys of other accounts only for cross-account operations.
 fn check_arn_scope(
-    caller: &Caller,
+    caller: &Ctx,
     op: Operation,
     region: &kms_model::Region,
     account: &AccountId,
@@ -106,51 +148,45 @@ fn check_arn_scope(
     if region != &caller.region {
         return Err(KmsError::not_found(format!("Invalid arn {region}")));
     }
-    if account != &caller.account {
-        // Cross-account use needs a key policy that allows it; kmsd does not evaluate key
-        // policies yet, so no other account's key is ever usable.
-        return Err(access_denied(caller, op, value));
+    if account != &caller.account && !cross_account_allowed(op) {
+        return Err(KmsError::new(
+            kms_model::ErrorCode::AccessDeniedException,
+            format!(
+                "User: {} is not authorized to perform: kms:{} on resource: {value} because {} cannot be used across accounts",
+                caller.principal_arn,
+                op.name(),
+                op.name()
+            ),
+        ));
     }
     Ok(())
 }
 
-/// AWS's AccessDeniedException text for a principal, an action and a resource.
-pub(crate) fn access_denied(caller: &Caller, op: Operation, resource: &str) -> KmsError {
-    KmsError::new(
-        kms_model::ErrorCode::AccessDeniedException,
-        format!(
-            "User: {} is not authorized to perform: kms:{} on resource: {} because no resource-based policy allows the kms:{} action",
-            caller.principal_arn,
-            op.name(),
-            resource,
-            op.name()
-        ),
-    )
-}
-
-/// The key an alias of the caller's account and region points at (SPEC D4).
+/// The key an alias of `account` in the caller's region points at (SPEC D4).
 async fn resolve_alias(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
+    account: &AccountId,
     name: &str,
+    action: String,
 ) -> Result<KeyLocation, KmsError> {
-    let account = caller.account.as_str();
     let region = caller.region.as_str();
-    let key_id = match svc.aliases.get(account, region, name) {
+    let key_id = match svc.aliases.get(account.as_str(), region, name) {
         Some(id) => id,
         None => {
             let alias = svc
                 .store
-                .get_alias(account, region, name)
+                .get_alias(account.as_str(), region, name)
                 .await
                 .map_err(store_error)?;
             let alias = alias.ok_or_else(|| {
                 KmsError::not_found(format!(
                     "Alias {} is not found.",
-                    alias_arn(&caller.region, &caller.account, name)
+                    alias_arn(&caller.region, account, name)
                 ))
             })?;
-            svc.aliases.put(account, region, name, &alias.target_key_id);
+            svc.aliases
+                .put(account.as_str(), region, name, &alias.target_key_id);
             alias.target_key_id
         }
     };
@@ -158,18 +194,19 @@ async fn resolve_alias(
         account: account.to_string(),
         region: region.to_string(),
         key_id,
+        action,
     })
 }
 
 /// `NotFoundException` "Key '<arn>' does not exist" (SPEC 1.5).
-pub(crate) fn key_not_found(caller: &Caller, loc: &KeyLocation) -> KmsError {
+pub(crate) fn key_not_found(caller: &Ctx, loc: &KeyLocation) -> KmsError {
     KmsError::not_found(format!("Key '{}' does not exist", loc.arn(caller)))
 }
 
-/// The full stored record of the key at `loc`.
+/// The full stored record of the key at `loc`, with `loc.action` authorized.
 pub(crate) async fn load_record(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     loc: &KeyLocation,
 ) -> Result<KeyRecord, KmsError> {
     let record = svc
@@ -181,13 +218,44 @@ pub(crate) async fn load_record(
     if is_past_deletion(svc, record.deletion_date) {
         return Err(key_not_found(caller, loc));
     }
+    authorize_record(svc, caller, &loc.action, &record)?;
     Ok(record)
 }
 
-/// The cache entry of the key at `loc`, loaded from the store on first use.
+/// Authorizes `action` on a full key record.
+pub(crate) fn authorize_record(
+    svc: &Service,
+    caller: &Ctx,
+    action: &str,
+    record: &KeyRecord,
+) -> Result<(), KmsError> {
+    let policy = crate::policy::parsed_or_empty(&record.policy);
+    let primary = record
+        .multi_region
+        .as_ref()
+        .map(|m| m.is_primary(&record.region));
+    let facts = authz::key_facts(
+        record.origin.as_str(),
+        record.key_spec.as_str(),
+        record.key_usage.as_str(),
+        primary,
+        &record.tags,
+    );
+    let arn = record.arn();
+    let view = KeyView {
+        account: &record.account,
+        policy: &policy,
+        facts: &facts,
+    };
+    let grants = crate::grants::allows(svc, caller, action, record);
+    authz::authorize(&svc.identities, caller, action, &arn, Some(&view), grants)
+}
+
+/// The cache entry of the key at `loc`, loaded from the store on first use, with
+/// `loc.action` authorized.
 pub(crate) async fn load_cached(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     loc: &KeyLocation,
 ) -> Result<Arc<CachedKey>, KmsError> {
     let entry = match svc.cache.get(&loc.account, &loc.region, &loc.key_id) {
@@ -206,6 +274,20 @@ pub(crate) async fn load_cached(
     if is_past_deletion(svc, entry.deletion_date) {
         return Err(key_not_found(caller, loc));
     }
+    let view = KeyView {
+        account: &entry.account,
+        policy: &entry.policy,
+        facts: &entry.facts,
+    };
+    let grants = crate::grants::allows_cached(svc, caller, &loc.action, &entry);
+    authz::authorize(
+        &svc.identities,
+        caller,
+        &loc.action,
+        &entry.arn,
+        Some(&view),
+        grants,
+    )?;
     Ok(entry)
 }
 

@@ -5,8 +5,9 @@
 //! NON_CURRENT and keep decrypting what they encrypted (the ciphertext names its version).
 
 use kms_model::shapes::*;
-use kms_model::{key_state, Caller, ErrorCode, KeyRecord, KmsError, Operation, Timestamp};
+use kms_model::{key_state, ErrorCode, KeyRecord, KmsError, Operation, Timestamp};
 
+use crate::authz::Ctx;
 use crate::keys::new_material;
 use crate::multi_region::replica_refusal;
 use crate::resolve::{load_record, locate, Forms};
@@ -118,7 +119,7 @@ pub(crate) fn rotate_if_due(svc: &Service, record: &mut KeyRecord, now: Timestam
 /// EnableKeyRotation: automatic rotation every RotationPeriodInDays (90-2560, default 365).
 pub(crate) async fn enable_key_rotation(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: EnableKeyRotationRequest,
 ) -> Result<(), KmsError> {
     let period = req.rotation_period_in_days.unwrap_or(DEFAULT_PERIOD_DAYS);
@@ -163,7 +164,7 @@ pub(crate) async fn enable_key_rotation(
 /// DisableKeyRotation: no more automatic rotations.
 pub(crate) async fn disable_key_rotation(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: DisableKeyRotationRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -195,7 +196,7 @@ pub(crate) async fn disable_key_rotation(
 /// GetKeyRotationStatus: whether rotation is on, its period and the next date.
 pub(crate) async fn get_key_rotation_status(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: GetKeyRotationStatusRequest,
 ) -> Result<GetKeyRotationStatusResponse, KmsError> {
     let loc = locate(
@@ -210,8 +211,10 @@ pub(crate) async fn get_key_rotation_status(
     key_state::check(Operation::GetKeyRotationStatus, &record)?;
     // A key pending deletion reports rotation off, and gets it back if the deletion is
     // cancelled (the setting itself is kept).
-    let pending_deletion =
-        matches!(record.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion);
+    let pending_deletion = matches!(
+        record.state,
+        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
+    );
     let enabled = record.rotation.enabled && !pending_deletion;
     Ok(GetKeyRotationStatusResponse {
         key_rotation_enabled: Some(enabled),
@@ -226,7 +229,7 @@ pub(crate) async fn get_key_rotation_status(
 /// within the call, so no rotation is ever left in progress.
 pub(crate) async fn rotate_key_on_demand(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: RotateKeyOnDemandRequest,
 ) -> Result<RotateKeyOnDemandResponse, KmsError> {
     let loc = locate(
@@ -296,7 +299,7 @@ pub(crate) async fn rotate_key_on_demand(
 /// ListKeyRotations: completed rotations, or every material version (SPEC A45).
 pub(crate) async fn list_key_rotations(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ListKeyRotationsRequest,
 ) -> Result<ListKeyRotationsResponse, KmsError> {
     // Step 1: the key, which must be one that rotates.

@@ -2,8 +2,9 @@
 //! (SPEC.md D21-D23).
 
 use kms_model::shapes::*;
-use kms_model::{key_state, Caller, ErrorCode, KmsError, Operation};
+use kms_model::{key_state, ErrorCode, KmsError, Operation};
 
+use crate::authz::Ctx;
 use crate::resolve::{load_record, locate, Forms};
 use crate::write::update_key;
 use crate::{pagination, Service};
@@ -48,7 +49,7 @@ pub(crate) fn merged(mut existing: Vec<Tag>, new: Vec<Tag>) -> Result<Vec<Tag>, 
 /// TagResource: adds or replaces tags.
 pub(crate) async fn tag_resource(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: TagResourceRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -70,7 +71,7 @@ pub(crate) async fn tag_resource(
 /// UntagResource: removes tags; a tag key the key does not have is ignored.
 pub(crate) async fn untag_resource(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: UntagResourceRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -92,7 +93,7 @@ pub(crate) async fn untag_resource(
 /// ListResourceTags: the key's tags in pages of at most 50.
 pub(crate) async fn list_resource_tags(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     req: ListResourceTagsRequest,
 ) -> Result<ListResourceTagsResponse, KmsError> {
     // Step 1: the key.

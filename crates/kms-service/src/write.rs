@@ -2,9 +2,10 @@
 //! compare-and-swap; for a multi-Region primary, the replication of its shared properties is
 //! written in the same transaction.
 
-use kms_model::{key_state, Caller, KeyRecord, KmsError, Operation, Timestamp};
+use kms_model::{key_state, KeyRecord, KmsError, Operation, Timestamp};
 use kms_store::{OutboxEntry, StoreError};
 
+use crate::authz::Ctx;
 use crate::replication;
 use crate::resolve::{key_not_found, load_record, KeyLocation};
 use crate::Service;
@@ -58,7 +59,7 @@ pub(crate) async fn commit(
 /// got there first. The cache entry of the key is replaced by the written record.
 pub(crate) async fn update_key<T>(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     loc: &KeyLocation,
     op: Operation,
     mut change: impl FnMut(&mut KeyRecord, Timestamp) -> Result<T, KmsError>,
@@ -69,7 +70,7 @@ pub(crate) async fn update_key<T>(
 /// [`update_key`] for a change that also sends entries to other regions.
 pub(crate) async fn update_key_with<T>(
     svc: &Service,
-    caller: &Caller,
+    caller: &Ctx,
     loc: &KeyLocation,
     op: Operation,
     mut change: impl FnMut(&mut KeyRecord, Timestamp, &mut Outbound) -> Result<T, KmsError>,
