@@ -20,11 +20,18 @@ pub fn block_on(command: Command) -> Result<(), String> {
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(async move {
-        match command {
-            Command::Run(args) => run(args).await,
-            Command::Compare(args) => compare(args).await,
-            Command::Sweep(args) => crate::sweep::sweep(args).await,
-            Command::Chart(_) => Err("chart needs no runtime".to_owned()),
+        let work = async move {
+            match command {
+                Command::Run(args) => run(args).await,
+                Command::Compare(args) => compare(args).await,
+                Command::Sweep(args) => crate::sweep::sweep(args).await,
+                Command::Chart(_) => Err("chart needs no runtime".to_owned()),
+            }
+        };
+        // On Ctrl-C the work is dropped, which stops the servers it started.
+        tokio::select! {
+            result = work => result,
+            _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
         }
     })
 }

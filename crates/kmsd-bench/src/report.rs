@@ -205,23 +205,22 @@ pub fn ratios(results: &[RunResult], kmsd: &str, other: &str) -> Vec<Ratio> {
     out
 }
 
-/// The set-up notes of `results`, each once, as a list under the table.
+/// The set-up notes of `results`, each once per server, as a list under the table.
 fn notes(results: &[RunResult]) -> String {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut out = String::new();
     for r in results {
         for note in &r.notes {
-            let line = format!("- {} {}: {note}\n", r.target, r.workload);
-            if !seen.iter().any(|s| {
-                s.ends_with(&format!("{note}\n")) && s.starts_with(&format!("- {} ", r.target))
-            }) {
-                seen.push(line);
+            if !seen.contains(&(r.target.as_str(), note.as_str())) {
+                seen.push((&r.target, note));
+                let _ = writeln!(out, "- {} {}: {note}", r.target, r.workload);
             }
         }
     }
-    if seen.is_empty() {
-        return String::new();
+    if out.is_empty() {
+        return out;
     }
-    format!("\nNotes:\n{}", seen.concat())
+    format!("\nNotes:\n{out}")
 }
 
 /// KiB in MiB.
