@@ -204,7 +204,7 @@ async fn a_region_without_a_related_key_denies_access_to_the_ciphertext() {
     let key = key_in_three_regions(&r).await;
     let ciphertext = seal(&r.eu, &key, "no key in Sao Paulo").await;
 
-    // Issue 4, SPEC B22: sa-east-1 holds no related key. Without a KeyId: AccessDenied, 400.
+    // Issue 4, SPEC B22, D9a: sa-east-1 holds no related key. Without a KeyId: AccessDenied, 400.
     let err = kms_error(
         r.sa.decrypt()
             .ciphertext_blob(Blob::new(ciphertext.clone()))
