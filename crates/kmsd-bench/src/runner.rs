@@ -61,9 +61,14 @@ pub async fn run(
     workload: Workload,
     opts: RunOptions,
 ) -> RunResult {
-    // Start the clients; they warm up until told to measure.
+    // Start the clients; they warm up until told to measure (at once without a warm-up).
+    let first_phase = if opts.warmup.is_zero() {
+        MEASURING
+    } else {
+        WARMING
+    };
     let live = Arc::new(Live {
-        phase: AtomicU8::new(WARMING),
+        phase: AtomicU8::new(first_phase),
         ok: AtomicU64::new(0),
         failed: AtomicU64::new(0),
     });
