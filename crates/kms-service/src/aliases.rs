@@ -34,6 +34,19 @@ fn check_name(name: &str) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// The alias part of an alias operation's permission: on the alias ARN, from identity policies.
+fn authorize_alias(svc: &Service, caller: &Ctx, op: Operation, name: &str) -> Result<(), KmsError> {
+    let arn = alias_arn(&caller.region, &caller.account, name);
+    crate::authz::authorize(
+        &svc.identities,
+        caller,
+        &crate::authz::action(op),
+        &arn,
+        None,
+        false,
+    )
+}
+
 fn not_found(caller: &Ctx, name: &str) -> KmsError {
     KmsError::not_found(format!(
         "Alias {} is not found.",
@@ -60,8 +73,9 @@ pub(crate) async fn create_alias(
     caller: &Ctx,
     req: CreateAliasRequest,
 ) -> Result<(), KmsError> {
-    // Step 1: the name and the key.
+    // Step 1: the name, the permission on the alias (identity policy), and the key.
     check_name(&req.alias_name)?;
+    authorize_alias(svc, caller, Operation::CreateAlias, &req.alias_name)?;
     let key = target_key(svc, caller, Operation::CreateAlias, &req.target_key_id).await?;
 
     // Step 2: insert; a taken name is AlreadyExists.
@@ -107,6 +121,7 @@ pub(crate) async fn update_alias(
 ) -> Result<(), KmsError> {
     // Step 1: the alias must exist; the new key must be usable for UpdateAlias.
     check_name(&req.alias_name)?;
+    authorize_alias(svc, caller, Operation::UpdateAlias, &req.alias_name)?;
     let (account, region) = (caller.account.as_str(), caller.region.as_str());
     let mut alias = svc
         .store
@@ -124,6 +139,7 @@ pub(crate) async fn update_alias(
         .await
         .map_err(store_error)?
     {
+        crate::resolve::authorize_record(svc, caller, "kms:UpdateAlias", &current)?;
         if !same_kind(&current, &new_key) {
             return Err(KmsError::validation(format!(
                 "{} cannot point at {}: its current key {} is of another key type or key usage.",
@@ -151,8 +167,25 @@ pub(crate) async fn delete_alias(
     caller: &Ctx,
     req: DeleteAliasRequest,
 ) -> Result<(), KmsError> {
+    // The permission on the alias, and on the key it points at (key policy).
     check_name(&req.alias_name)?;
+    authorize_alias(svc, caller, Operation::DeleteAlias, &req.alias_name)?;
     let (account, region) = (caller.account.as_str(), caller.region.as_str());
+    if let Some(alias) = svc
+        .store
+        .get_alias(account, region, &req.alias_name)
+        .await
+        .map_err(store_error)?
+    {
+        if let Some(key) = svc
+            .store
+            .get_key(account, region, &alias.target_key_id)
+            .await
+            .map_err(store_error)?
+        {
+            crate::resolve::authorize_record(svc, caller, "kms:DeleteAlias", &key)?;
+        }
+    }
     let existed = svc
         .store
         .delete_alias(account, region, &req.alias_name)

@@ -57,6 +57,17 @@ pub(crate) struct Ctx {
     pub context: Context,
 }
 
+impl Ctx {
+    /// The same request as it is effective in another region (SPEC B42: some permissions of
+    /// multi-Region operations are checked in the replica's region).
+    pub fn in_region(&self, region: &kms_model::Region) -> Ctx {
+        let mut ctx = self.clone();
+        ctx.caller.region = region.clone();
+        ctx.context.insert("aws:RequestedRegion", region.as_str());
+        ctx
+    }
+}
+
 impl Deref for Ctx {
     type Target = Caller;
     fn deref(&self) -> &Caller {

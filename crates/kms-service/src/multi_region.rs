@@ -139,6 +139,28 @@ pub(crate) async fn replicate_key(
     key_state::check(Operation::ReplicateKey, &record)?;
     check_replica_region(&record, &req.replica_region)?;
 
+    // SPEC B42: kms:CreateKey (and kms:TagResource for tags) in the replica's region.
+    let replica_ctx =
+        caller.in_region(&Region::parse(&req.replica_region).ok_or_else(KmsError::internal)?);
+    crate::authz::authorize(
+        &svc.identities,
+        &replica_ctx,
+        "kms:CreateKey",
+        "*",
+        None,
+        false,
+    )?;
+    if req.tags.as_ref().is_some_and(|t| !t.is_empty()) {
+        crate::authz::authorize(
+            &svc.identities,
+            &replica_ctx,
+            "kms:TagResource",
+            "*",
+            None,
+            false,
+        )?;
+    }
+
     // Step 3: add the replica to the set; the snapshot that creates it goes in the same write.
     let region = req.replica_region.clone();
     let (_, written) = update_key_with(
@@ -219,6 +241,9 @@ pub(crate) async fn update_primary_region(
         .await
         .map_err(store_error)?;
     if let Some(replica) = replica {
+        // SPEC B30: kms:UpdatePrimaryRegion on the replica too, effective in its region.
+        let replica_ctx = caller.in_region(&Region::parse(&target).ok_or_else(KmsError::internal)?);
+        crate::resolve::authorize_record(svc, &replica_ctx, "kms:UpdatePrimaryRegion", &replica)?;
         key_state::check(Operation::UpdatePrimaryRegion, &replica)?;
     }
 

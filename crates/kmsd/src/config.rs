@@ -45,6 +45,19 @@ pub struct FileConfig {
     /// The access keys that may sign requests. Without any, kmsd generates one.
     #[serde(default)]
     pub access_keys: Vec<AccessKeyEntry>,
+    /// IAM identity policies attached to principals.
+    #[serde(default)]
+    pub policies: Vec<PolicyEntry>,
+}
+
+/// One `[[policies]]` table: an IAM identity policy document attached to a principal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyEntry {
+    /// The principal ARN the policy is attached to, e.g. `arn:aws:iam::111122223333:user/alice`.
+    pub principal: String,
+    /// The policy document (JSON), as for IAM.
+    pub document: String,
 }
 
 /// One `[[access_keys]]` table: an access key, its secret and the identity it signs as.
@@ -96,6 +109,8 @@ pub struct Settings {
     pub root_key_file: Option<PathBuf>,
     /// The configured access keys; empty means "use the generated credentials".
     pub access_keys: Vec<Credential>,
+    /// The identity policies, parsed, by principal.
+    pub identity_policies: kms_service::IdentityPolicies,
 }
 
 /// Why the configuration cannot be used.
@@ -250,10 +265,14 @@ fn merge(
         }
     };
 
-    // Access keys come only from the file.
+    // Access keys and identity policies come only from the file.
     let access_keys = match &file_path {
         Some(path) => validate_access_keys(file.access_keys, path)?,
         None => Vec::new(),
+    };
+    let identity_policies = match &file_path {
+        Some(path) => parse_policies(file.policies, path)?,
+        None => kms_service::IdentityPolicies::new(),
     };
 
     Ok(Settings {
@@ -263,7 +282,32 @@ fn merge(
         log_filter,
         root_key_file,
         access_keys,
+        identity_policies,
     })
+}
+
+/// Parses every `[[policies]]` document as an IAM identity policy; a bad one is refused
+/// naming the file, the entry, its principal and what is wrong.
+fn parse_policies(
+    entries: Vec<PolicyEntry>,
+    path: &Path,
+) -> Result<kms_service::IdentityPolicies, ConfigError> {
+    let mut policies = kms_service::IdentityPolicies::new();
+    for (index, entry) in entries.into_iter().enumerate() {
+        let invalid = |reason: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            field: format!("policies[{index}] (principal {})", entry.principal),
+            reason,
+        };
+        if !entry.principal.starts_with("arn:") || !entry.principal.contains(":iam::") {
+            return Err(invalid("the principal must be an IAM principal ARN".into()));
+        }
+        let policy =
+            kms_policy::Policy::parse_as(&entry.document, kms_policy::PolicyKind::Identity)
+                .map_err(|e| invalid(format!("invalid policy document: {e}")))?;
+        policies.attach(&entry.principal, policy);
+    }
+    Ok(policies)
 }
 
 /// A path from the file, taken relative to the file's directory unless absolute.
@@ -654,6 +698,27 @@ mod tests {
         assert!(!e.contains("hunter2"), "{e}");
         let e = error_of("[[access_keys]]\nid = \"A\"\naccount = \"111122223333\"\n");
         assert!(e.contains("missing field `secret`"), "{e}");
+    }
+
+    #[test]
+    fn identity_policies_are_parsed_and_a_bad_one_is_refused_naming_its_principal() {
+        let path = PathBuf::from("/etc/kmsd/kmsd.toml");
+        let good = r#"
+            [[policies]]
+            principal = "arn:aws:iam::111122223333:user/alice"
+            document = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}'
+        "#;
+        let merged = parse(good, &path).and_then(|f| merge(&ServeArgs::default(), Some((f, path)), None));
+        assert!(merged.is_ok());
+        let bad = r#"
+            [[policies]]
+            principal = "arn:aws:iam::111122223333:user/alice"
+            document = '{"Statement":[{"Effect":"Permit","Action":"kms:Encrypt","Resource":"*"}]}'
+        "#;
+        let e = error_of(bad);
+        assert!(e.contains("/etc/kmsd/kmsd.toml"), "{e}");
+        assert!(e.contains("arn:aws:iam::111122223333:user/alice"), "{e}");
+        assert!(e.contains("Effect"), "{e}");
     }
 
     #[test]

@@ -142,7 +142,11 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     let (access_keys, generated) = access_keys(settings.access_keys, &settings.data_dir)?;
 
     // The service and its scheduler.
-    let service = Service::new(Arc::new(store), sealer, Arc::new(SystemClock));
+    let options = kms_service::ServiceOptions {
+        identity_policies: settings.identity_policies.clone(),
+        ..Default::default()
+    };
+    let service = Service::new_with(Arc::new(store), sealer, Arc::new(SystemClock), options);
     let _scheduler = service.start_background();
 
     // Signals are installed before the ready line, so none sent after it is missed.
