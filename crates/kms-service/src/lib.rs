@@ -22,6 +22,7 @@ pub mod keys;
 mod metadata;
 mod multi_region;
 mod pagination;
+mod peers;
 mod policy;
 mod replication;
 mod resolve;
@@ -38,6 +39,7 @@ use kms_store::Store;
 
 pub use authz::IdentityPolicies;
 pub use clock::{Clock, SystemClock, TestClock};
+pub use peers::{Peer, PeerError, PeerLink, Peering, Topology, DEFAULT_TRANSIENT_TIMEOUT};
 
 /// What a deployment configures about its service beyond store, sealer and clock.
 #[derive(Debug, Default, Clone)]
@@ -55,6 +57,7 @@ pub struct Service {
     aliases: cache::AliasCache,
     wrapping_pool: OnceLock<Arc<kms_crypto::import::KeyPairPool>>,
     replication_wakeup: tokio::sync::Notify,
+    peers: peers::Peers,
     identities: authz::IdentityPolicies,
 }
 
@@ -80,6 +83,7 @@ impl Service {
             aliases: cache::AliasCache::new(),
             wrapping_pool: OnceLock::new(),
             replication_wakeup: tokio::sync::Notify::new(),
+            peers: peers::Peers::default(),
             identities: options.identity_policies,
         })
     }

@@ -4,12 +4,22 @@
 //! The primary holds the shared properties (SPEC B16) with a version and an epoch. Every write
 //! that changes them appends, in the same transaction, a snapshot entry for every other region
 //! of the set; a worker delivers the entries in order and removes each once it is applied.
-//! Applying is idempotent: a snapshot that is not newer, by (epoch, version), changes nothing.
-//! Regions served by this process are applied through the same path as remote ones would be.
+//! Applying is idempotent: a snapshot that is not newer, by (epoch, version), changes nothing,
+//! and the primary is fenced: a copy accepts shared properties only from the primary of the
+//! current epoch, or as a handover from the primary it knew (see `accepts`).
+//!
+//! An entry for a region this deployment hosts is applied here; one for a region a peer hosts
+//! is sent to that peer (see `peers`) and removed only once the peer has applied it. Entries of
+//! one target keep their order; a target that fails waits, with backoff, without holding up the
+//! others. A transient state is bounded: an announced replica that cannot be created, or a
+//! handover of the primary that cannot be delivered, is rolled back after the topology's
+//! transient timeout.
 //!
 //! Material of AWS_KMS keys travels sealed under the root key with an owner that does not name
-//! the region, so the same blob opens in every region of this deployment.
+//! the region, so the same blob opens in every region of this deployment; to a peer it travels
+//! encrypted to the peer's public key instead.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +30,9 @@ use kms_model::{
     Blob, ImportSettings, KeyRecord, KmsError, MaterialVersion, MultiRegion, RotationSettings,
     Timestamp,
 };
-use kms_store::OutboxEntry;
+use kms_store::{OutboxEntry, Outboxed};
 
+use crate::peers::{self, Route};
 use crate::write::{store_error, update_internal};
 use crate::Service;
 
@@ -158,12 +169,25 @@ pub(crate) fn broadcast_if_changed(
     Some(entries.collect())
 }
 
-/// Delivers every pending entry this deployment can apply; answers how many it applied.
+/// Delivers every pending entry: applied here when this deployment hosts its target region,
+/// sent to the peer that hosts it otherwise. Answers how many were delivered.
+///
+/// Entries of one target region are delivered in order; when one fails (an unreachable peer, a
+/// store error) the later entries of that target wait for the next pass, while the other
+/// targets go on. An entry that keeps a key Creating or Updating is given up, and the change
+/// rolled back, once it has failed for longer than the topology's transient timeout.
 pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
     let pending = svc.store.outbox_pending(BATCH).await.map_err(store_error)?;
-    let mut applied = 0;
+    let mut blocked: HashSet<String> = HashSet::new();
+    let mut delivered = 0;
     for p in pending {
-        // Step 1: decode; an entry no build of kmsd could read is dropped, loudly.
+        // Step 1: keep the order of each target: nothing passes a blocked entry of its target.
+        let target = p.entry.target_region.clone();
+        if blocked.contains(&target) {
+            continue;
+        }
+
+        // Step 2: decode; an entry no build of kmsd could read is dropped, loudly.
         let entry: Entry = match serde_json::from_str(&p.entry.payload) {
             Ok(entry) => entry,
             Err(e) => {
@@ -173,28 +197,183 @@ pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
             }
         };
 
-        // Step 2: apply it in its region; on failure stop, and retry from here next time.
-        let (account, key_id, target) = (&p.entry.account, &p.entry.key_id, &p.entry.target_region);
-        apply(svc, account, key_id, target, &entry).await?;
-        svc.store.outbox_remove(p.seq).await.map_err(store_error)?;
-        applied += 1;
-
-        // Step 3: once nothing of this key is in flight, finish what waited for it.
-        if !svc
-            .store
-            .outbox_has_key(account, key_id)
-            .await
-            .map_err(store_error)?
-        {
-            for region in settle_regions(&entry, target) {
-                settle(svc, account, &region, key_id).await?;
-            }
+        // Step 3: deliver it; on failure block its target, and bound what it keeps waiting.
+        if let Err(why) = deliver_one(svc, &p, &entry).await {
+            blocked.insert(target);
+            bound_transient(svc, &p, &entry, &why).await?;
+            continue;
         }
+        svc.peers.settled(p.seq);
+        svc.store.outbox_remove(p.seq).await.map_err(store_error)?;
+        delivered += 1;
+
+        // Step 4: once nothing of this key is in flight, finish what waited for it.
+        settle_after(
+            svc,
+            &p.entry.account,
+            &p.entry.key_id,
+            &p.entry.target_region,
+            &entry,
+        )
+        .await?;
     }
-    Ok(applied)
+    Ok(delivered)
 }
 
-/// Delivers for ever: at once when a write wakes it, and every second regardless.
+/// Delivers one entry to its target region; answers why it could not (for the log only).
+async fn deliver_one(svc: &Service, p: &Outboxed, entry: &Entry) -> Result<(), String> {
+    let (account, key_id, target) = (&p.entry.account, &p.entry.key_id, &p.entry.target_region);
+    let now = svc.clock.now();
+    match svc.peers.topology().route(target) {
+        Route::Local => apply(svc, account, key_id, target, entry)
+            .await
+            .map_err(|e| format!("applying in {target} failed: {}", e.code.name())),
+        Route::Peer(peer) if svc.peers.backing_off(&peer.name, now) => {
+            Err(format!("waiting to retry peer {}", peer.name))
+        }
+        Route::Peer(peer) => match peers::send(svc, peer, &p.entry, entry).await {
+            Ok(()) => {
+                svc.peers.reached(&peer.name);
+                Ok(())
+            }
+            Err(e) => {
+                svc.peers.failed(&peer.name, now);
+                tracing::warn!(
+                    peer = %peer.name, region = %target, key_id = %key_id, error = %e,
+                    "replication to a peer failed; retrying"
+                );
+                Err(format!("peer {}: {e}", peer.name))
+            }
+        },
+        Route::Nowhere => Err(format!("no deployment serves region {target}")),
+    }
+}
+
+/// After a delivery of `entry` for `key_id` in `target`: once nothing of the key is in flight
+/// from this deployment, finishes what waited for it in the regions hosted here.
+pub(crate) async fn settle_after(
+    svc: &Service,
+    account: &str,
+    key_id: &str,
+    target: &str,
+    entry: &Entry,
+) -> Result<(), KmsError> {
+    let in_flight = svc
+        .store
+        .outbox_has_key(account, key_id)
+        .await
+        .map_err(store_error)?;
+    if in_flight {
+        return Ok(());
+    }
+    let topology = svc.peers.topology();
+    for region in settle_regions(entry, target) {
+        if topology.hosts(&region) {
+            settle(svc, account, &region, key_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The entries whose failure leaves a key in a transient state, and how to end it: a snapshot
+/// that creates a replica (the replica region is dropped from the set again), and the snapshot
+/// that hands the primary over to its new region (the old primary takes it back in a new
+/// epoch, so the handover can no longer apply anywhere).
+async fn bound_transient(
+    svc: &Service,
+    p: &Outboxed,
+    entry: &Entry,
+    why: &str,
+) -> Result<(), KmsError> {
+    // Step 1: only the snapshots a transient state waits for, and only past the bound.
+    let Entry::Snapshot {
+        source_region,
+        shared,
+        create,
+        ..
+    } = entry
+    else {
+        return Ok(());
+    };
+    let target = &p.entry.target_region;
+    let creates = create.is_some();
+    let hands_over = *source_region != shared.primary_region && shared.primary_region == *target;
+    if !(creates || hands_over) {
+        return Ok(());
+    }
+    let limit = svc.peers.topology().transient_timeout();
+    let failing = svc.peers.failing_for(p.seq, svc.clock.now());
+    if failing < i64::try_from(limit.as_millis()).unwrap_or(i64::MAX) {
+        return Ok(());
+    }
+
+    // Step 2: roll the change back at its source, then drop the entry.
+    let (account, key_id) = (&p.entry.account, &p.entry.key_id);
+    tracing::warn!(key_id = %key_id, region = %target, reason = why,
+        "a replication kept a key in a transient state too long; rolling it back");
+    update_internal(svc, account, source_region, key_id, |rec, _| {
+        let changed = if hands_over {
+            take_back_primary(rec, target)
+        } else {
+            abandon_replica(rec, target)
+        };
+        changed.then(Vec::new)
+    })
+    .await?;
+    peers::drop_entry(svc, p.seq, why).await
+}
+
+/// At the old primary: the handover to `target` did not arrive; this region is the primary
+/// again, in a new epoch, with the state it had before. Answers whether anything changed.
+fn take_back_primary(record: &mut KeyRecord, target: &str) -> bool {
+    let own = record.region.clone();
+    let Some(mr) = record.multi_region.as_mut() else {
+        return false;
+    };
+    if mr.primary_region != target || record.state != KeyState::Updating {
+        return false;
+    }
+    mr.replica_regions.retain(|r| *r != own);
+    mr.replica_regions.push(target.to_string());
+    mr.replica_regions.sort();
+    mr.primary_region = own;
+    mr.epoch += 1;
+    record.state = mr.state_before_update.take().unwrap_or(KeyState::Enabled);
+    true
+}
+
+/// At the primary: the replica announced in `target` was never created; it leaves the set, and
+/// imported material that waited only for it may rotate in. Answers whether anything changed.
+fn abandon_replica(record: &mut KeyRecord, target: &str) -> bool {
+    let Some(mr) = record.multi_region.as_mut() else {
+        return false;
+    };
+    let before = mr.replica_regions.len();
+    mr.replica_regions.retain(|r| r != target);
+    if mr.replica_regions.len() == before {
+        return false;
+    }
+    let ready: Vec<String> = mr
+        .imported_by
+        .iter()
+        .filter(|(_, by)| mr.replica_regions.iter().all(|r| by.contains(r)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &ready {
+        mr.imported_by.remove(id);
+    }
+    for m in record.materials.iter_mut() {
+        let waits_for_none = m.state == KeyMaterialState::PendingMultiRegionImportAndRotation
+            && (ready.contains(&m.id) || mr.replica_regions.is_empty());
+        if waits_for_none {
+            m.state = KeyMaterialState::PendingRotation;
+        }
+    }
+    true
+}
+
+/// Delivers for ever: at once when a write wakes it, and at least twice a second, so that a
+/// peer coming back is retried soon after its backoff ends.
 pub(crate) async fn run_worker(svc: Arc<Service>) {
     loop {
         if let Err(e) = deliver(&svc).await {
@@ -202,7 +381,7 @@ pub(crate) async fn run_worker(svc: Arc<Service>) {
         }
         tokio::select! {
             _ = svc.replication_wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
     }
 }
@@ -225,8 +404,8 @@ fn settle_regions(entry: &Entry, target: &str) -> Vec<String> {
     }
 }
 
-/// Applies one entry in `target`.
-async fn apply(
+/// Applies one entry in `target`, idempotently.
+pub(crate) async fn apply(
     svc: &Service,
     account: &str,
     key_id: &str,
@@ -235,21 +414,17 @@ async fn apply(
 ) -> Result<(), KmsError> {
     match entry {
         Entry::Snapshot {
+            source_region,
             version,
             shared,
             create,
-            ..
         } => {
-            apply_snapshot(
-                svc,
-                account,
-                key_id,
-                target,
-                *version,
+            let snapshot = Snapshot {
+                source: source_region,
+                version: *version,
                 shared,
-                create.as_ref(),
-            )
-            .await
+            };
+            apply_snapshot(svc, account, key_id, target, &snapshot, create.as_ref()).await
         }
         Entry::Imported {
             region,
@@ -269,16 +444,23 @@ async fn apply(
     }
 }
 
+/// A snapshot as it is applied: who sent it, its version, the shared properties.
+struct Snapshot<'a> {
+    source: &'a str,
+    version: u64,
+    shared: &'a Shared,
+}
+
 /// Applies a snapshot: creates the replica it announces, or updates a copy if it is newer.
 async fn apply_snapshot(
     svc: &Service,
     account: &str,
     key_id: &str,
     target: &str,
-    version: u64,
-    shared: &Shared,
+    snapshot: &Snapshot<'_>,
     create: Option<&Create>,
 ) -> Result<(), KmsError> {
+    let shared = snapshot.shared;
     let existing = svc
         .store
         .get_key(account, target, key_id)
@@ -290,7 +472,7 @@ async fn apply_snapshot(
         else {
             return Ok(());
         };
-        let record = new_replica(account, target, key_id, version, shared, create);
+        let record = new_replica(account, target, key_id, snapshot, create);
         return match svc.store.create_key(&record).await {
             Ok(()) | Err(kms_store::StoreError::AlreadyExists) => {
                 svc.cache.remove(account, target, key_id);
@@ -300,7 +482,7 @@ async fn apply_snapshot(
         };
     }
     update_internal(svc, account, target, key_id, |rec, _| {
-        merge(rec, version, shared).then(Vec::new)
+        merge(rec, snapshot).then(Vec::new)
     })
     .await
     .map(drop)
@@ -311,10 +493,10 @@ fn new_replica(
     account: &str,
     region: &str,
     key_id: &str,
-    version: u64,
-    shared: &Shared,
+    snapshot: &Snapshot<'_>,
     create: &Create,
 ) -> KeyRecord {
+    let shared = snapshot.shared;
     let external = shared.origin == OriginType::External;
     let mut record = KeyRecord {
         account: account.to_string(),
@@ -348,17 +530,35 @@ fn new_replica(
         last_usage: None,
         version: 0,
     };
-    merge(&mut record, version, shared);
+    merge(&mut record, snapshot);
     record
 }
 
-/// Brings a copy's shared properties to `shared` if it is newer; answers whether it was.
-fn merge(record: &mut KeyRecord, version: u64, shared: &Shared) -> bool {
-    // Step 1: only a newer snapshot (by epoch, then version) applies.
+/// Whether a copy whose multi-Region state is `mr` accepts `snapshot` (the primary's fence):
+/// never an older epoch, nor an older or the same version within one epoch; within the copy's
+/// epoch only from the primary it knows; a newer epoch only from the primary it names or, as a
+/// handover, from the primary the copy knew until then.
+fn accepts(mr: &MultiRegion, snapshot: &Snapshot<'_>) -> bool {
+    let shared = snapshot.shared;
+    if (shared.epoch, snapshot.version) <= (mr.epoch, mr.shared_version) {
+        return false;
+    }
+    if shared.epoch == mr.epoch {
+        return snapshot.source == shared.primary_region
+            && shared.primary_region == mr.primary_region;
+    }
+    snapshot.source == shared.primary_region || snapshot.source == mr.primary_region
+}
+
+/// Brings a copy's shared properties to the snapshot's if the copy accepts it (see
+/// [`accepts`]); answers whether it did.
+fn merge(record: &mut KeyRecord, snapshot: &Snapshot<'_>) -> bool {
+    // Step 1: only a newer snapshot from the current epoch's primary applies.
+    let (version, shared) = (snapshot.version, snapshot.shared);
     let Some(mr) = record.multi_region.as_mut() else {
         return false;
     };
-    if (shared.epoch, version) <= (mr.epoch, mr.shared_version) {
+    if !accepts(mr, snapshot) {
         return false;
     }
     mr.primary_region = shared.primary_region.clone();
@@ -471,4 +671,84 @@ async fn settle(svc: &Service, account: &str, region: &str, key_id: &str) -> Res
     })
     .await
     .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(primary: &str, epoch: u64, version: u64) -> MultiRegion {
+        MultiRegion {
+            primary_region: primary.into(),
+            replica_regions: vec!["eu-west-1".into()],
+            shared_version: version,
+            epoch,
+            imported_by: Default::default(),
+            state_before_update: None,
+        }
+    }
+
+    fn shared(primary: &str, epoch: u64) -> Shared {
+        Shared {
+            primary_region: primary.into(),
+            replica_regions: vec![],
+            epoch,
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsageType::EncryptDecrypt,
+            origin: OriginType::AwsKms,
+            rotation_enabled: false,
+            rotation_period_days: None,
+            next_rotation: None,
+            materials: vec![],
+        }
+    }
+
+    fn accepted(mr: &MultiRegion, source: &str, version: u64, shared: &Shared) -> bool {
+        accepts(
+            mr,
+            &Snapshot {
+                source,
+                version,
+                shared,
+            },
+        )
+    }
+
+    #[test]
+    fn within_an_epoch_only_newer_versions_from_the_primary_apply() {
+        let mr = copy("us-east-1", 2, 5);
+        let s = shared("us-east-1", 2);
+        assert!(accepted(&mr, "us-east-1", 6, &s));
+        assert!(!accepted(&mr, "us-east-1", 5, &s), "a replay");
+        assert!(!accepted(&mr, "us-east-1", 4, &s), "an older version");
+        assert!(!accepted(&mr, "ap-south-1", 6, &s), "not the primary");
+        let other = shared("ap-south-1", 2);
+        assert!(
+            !accepted(&mr, "ap-south-1", 9, &other),
+            "a second primary in the same epoch"
+        );
+    }
+
+    #[test]
+    fn an_older_epoch_never_applies_whatever_its_version() {
+        let mr = copy("eu-west-1", 3, 1);
+        let stale = shared("us-east-1", 2);
+        assert!(!accepted(&mr, "us-east-1", 100, &stale));
+        let stale_handover = shared("eu-west-1", 2);
+        assert!(!accepted(&mr, "us-east-1", 100, &stale_handover));
+    }
+
+    #[test]
+    fn a_newer_epoch_comes_from_its_primary_or_as_a_handover_from_the_old_one() {
+        let mr = copy("us-east-1", 2, 5);
+        let handover = shared("eu-west-1", 3);
+        assert!(accepted(&mr, "us-east-1", 6, &handover), "handover");
+        assert!(accepted(&mr, "eu-west-1", 1, &handover), "the new primary");
+        assert!(
+            !accepted(&mr, "ap-south-1", 7, &handover),
+            "a third region cannot hand over"
+        );
+        let rollback = shared("us-east-1", 4);
+        assert!(accepted(&mr, "us-east-1", 7, &rollback));
+    }
 }
