@@ -1,14 +1,19 @@
 //! The storage layer of kmsd: the [`Store`] trait the service writes through, and its backends.
 //!
 //! The service never sees SQL. A key is one record (see `kms_model::KeyRecord`) written whole,
-//! with optimistic concurrency on its `version`; aliases are records of their own. Every write
+//! with optimistic concurrency on its `version`; aliases and grants are records of their own
+//! (grants are also kept in memory, see [`Store::grants_of_key`]). Every write
 //! that returns `Ok` is durable: it survives `kill -9` of the process at any moment.
 //!
 //! Backends: [`sqlite::SqliteStore`] (the embedded default). The [`conformance`] suite runs
 //! against every backend.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use kms_model::shapes::{GrantConstraints, GrantOperation};
 use kms_model::{AliasRecord, KeyRecord, Timestamp};
+use serde::{Deserialize, Serialize};
 
 pub mod conformance;
 pub mod sqlite;
@@ -63,6 +68,39 @@ pub struct Outboxed {
     pub entry: OutboxEntry,
 }
 
+/// A grant: permission for a grantee principal to use one key (AWS "Grants in AWS KMS",
+/// <https://docs.aws.amazon.com/kms/latest/developerguide/grants.html>). It lives in the
+/// namespace of its key: (account, region, key ID), then its grant ID.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The account that owns the key.
+    pub account: String,
+    /// The region of the key (a grant never covers another region's related key).
+    pub region: String,
+    /// The key ID.
+    pub key_id: String,
+    /// The grant ID, unique within the key.
+    pub grant_id: String,
+    /// The friendly name given at creation, if any.
+    pub name: Option<String>,
+    /// When the grant was created.
+    pub creation_date: Timestamp,
+    /// The principal the grant gives its operations to.
+    pub grantee_principal: String,
+    /// The principal that may retire the grant, if any.
+    pub retiring_principal: Option<String>,
+    /// The ARN of the account root whose principal created the grant.
+    pub issuing_account: String,
+    /// The operations the grant allows.
+    pub operations: Vec<GrantOperation>,
+    /// The encryption context constraints, if any.
+    pub constraints: Option<GrantConstraints>,
+}
+
+/// Where a listing of retirable grants resumes: the (account, key ID, grant ID) of the last
+/// grant of the previous page.
+pub type GrantCursor<'a> = (&'a str, &'a str, &'a str);
+
 /// Durable storage of keys and aliases, namespaced by (account, region).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -114,7 +152,7 @@ pub trait Store: Send + Sync + 'static {
     /// `NotFound` if the key is gone); the store writes it with version + 1 and returns that.
     async fn update_key(&self, key: &KeyRecord) -> Result<u64, StoreError>;
 
-    /// Deletes a key and every alias that points at it, in one transaction.
+    /// Deletes a key and every alias that points at it, and its grants, in one transaction.
     /// Returns whether the key existed.
     async fn delete_key(
         &self,
@@ -169,4 +207,69 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<AliasRecord>, StoreError>;
+
+    /// Inserts a grant. `AlreadyExists` if its grant ID is taken on its key.
+    async fn create_grant(&self, grant: &GrantRecord) -> Result<(), StoreError>;
+
+    /// The grant with this ID on this key, if any.
+    async fn get_grant(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: &str,
+    ) -> Result<Option<GrantRecord>, StoreError>;
+
+    /// The grants of a key that have this name (CreateGrant's idempotency), in grant ID order.
+    async fn find_grants_by_name(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        name: &str,
+    ) -> Result<Vec<GrantRecord>, StoreError>;
+
+    /// Grants of a key in ascending grant ID order, only the one with `grant_id` and only
+    /// those of `grantee` when given, those after `after` (exclusive), at most `limit`.
+    #[allow(clippy::too_many_arguments, reason = "a key, two filters and a page")]
+    async fn list_grants(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>, StoreError>;
+
+    /// Grants of every key of `region` (whatever its account) whose retiring principal is
+    /// `retiring_principal`, ordered by (account, key ID, grant ID), those after `after`
+    /// (exclusive), at most `limit`.
+    async fn list_retirable_grants(
+        &self,
+        region: &str,
+        retiring_principal: &str,
+        after: Option<GrantCursor<'_>>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>, StoreError>;
+
+    /// Deletes a grant. Returns whether it existed.
+    async fn delete_grant(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Every grant of a key in grant ID order, `None` when it has none; answered from memory,
+    /// with no I/O, so that authorization on the cryptographic path reads no database. It
+    /// reflects every write acknowledged so far (a created or deleted grant, a deleted key).
+    fn grants_of_key(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+    ) -> Option<Arc<[GrantRecord]>>;
 }

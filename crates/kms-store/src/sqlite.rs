@@ -4,7 +4,10 @@
 //! writer thread, many writes per transaction and per sync) so that concurrent callers reach
 //! thousands of writes per second; reads use a small pool of their own connections and never
 //! wait for the writer. Each record is stored whole as JSON beside the columns that index it.
+//! Grants are also kept in memory (loaded at open, updated as their writes commit), so that
+//! [`Store::grants_of_key`] reads no file.
 
+mod grants;
 mod readers;
 mod schema;
 mod sql;
@@ -17,10 +20,11 @@ use async_trait::async_trait;
 
 use kms_model::{AliasRecord, KeyRecord, Timestamp};
 
+use self::grants::{GrantMirror, GrantRow, KeyListing};
 use self::readers::ReadPool;
 use self::sql::{AliasRow, KeyRow};
 use self::writer::Writer;
-use crate::{OutboxEntry, Outboxed, Page, Store, StoreError};
+use crate::{GrantCursor, GrantRecord, OutboxEntry, Outboxed, Page, Store, StoreError};
 
 pub use self::schema::SCHEMA_VERSION;
 
@@ -33,14 +37,18 @@ pub struct SqliteStore {
     writer: Writer,
     /// Connections for reads.
     readers: Arc<ReadPool>,
+    /// Every grant, in memory.
+    grants: Arc<GrantMirror>,
 }
 
 impl SqliteStore {
     /// Opens the database at `path`, creating the file and its schema if needed (the folder
     /// must exist). Fails if the file's schema is newer than this build.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        // The writer connection creates the file, sets WAL and migrates the schema.
+        // The writer connection creates the file, sets WAL and migrates the schema; the
+        // grants are loaded before any write can change them.
         let conn = schema::open_writer(path)?;
+        let grants = Arc::new(GrantMirror::new(grants::select_all(&conn)?));
 
         // Readers open only once the file is set up.
         let cpus = std::thread::available_parallelism().map_or(4, |n| n.get());
@@ -48,7 +56,11 @@ impl SqliteStore {
 
         let writer = Writer::start(conn)?;
         tracing::info!(path = %path.display(), schema = SCHEMA_VERSION, "opened the SQLite store");
-        Ok(SqliteStore { writer, readers })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            grants,
+        })
     }
 }
 
@@ -146,14 +158,18 @@ impl Store for SqliteStore {
         outbox: Vec<OutboxEntry>,
     ) -> Result<bool, StoreError> {
         let (account, region, key_id) = owned(account, region, key_id);
+        let (mirror, forget) = (Arc::clone(&self.grants), owned(&account, &region, &key_id));
         self.writer
-            .submit(move |conn| {
-                let existed = sql::remove_key(conn, &account, &region, &key_id)?;
-                if existed {
-                    sql::insert_outbox(conn, &outbox)?;
-                }
-                Ok(existed)
-            })
+            .submit_then(
+                move |conn| {
+                    let existed = sql::remove_key(conn, &account, &region, &key_id)?;
+                    if existed {
+                        sql::insert_outbox(conn, &outbox)?;
+                    }
+                    Ok(existed)
+                },
+                move |_| mirror.remove_key(&forget.0, &forget.1, &forget.2),
+            )
             .await
     }
 
@@ -231,6 +247,122 @@ impl Store for SqliteStore {
                 sql::select_aliases(conn, &account, &region, key_id, after, limit)
             })
             .await
+    }
+
+    async fn create_grant(&self, grant: &GrantRecord) -> Result<(), StoreError> {
+        let row = GrantRow::encode(grant)?;
+        let mirror = Arc::clone(&self.grants);
+        let committed = row.grant.clone();
+        self.writer
+            .submit_then(
+                move |conn| grants::insert_grant(conn, &row),
+                move |()| mirror.insert(&committed),
+            )
+            .await
+    }
+
+    async fn get_grant(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: &str,
+    ) -> Result<Option<GrantRecord>, StoreError> {
+        let (account, region, key_id) = owned(account, region, key_id);
+        let grant_id = grant_id.to_owned();
+        self.readers
+            .run(move |conn| grants::select_grant(conn, &account, &region, &key_id, &grant_id))
+            .await
+    }
+
+    async fn find_grants_by_name(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        name: &str,
+    ) -> Result<Vec<GrantRecord>, StoreError> {
+        let (account, region, key_id) = owned(account, region, key_id);
+        let name = name.to_owned();
+        self.readers
+            .run(move |conn| grants::select_by_name(conn, &account, &region, &key_id, &name))
+            .await
+    }
+
+    async fn list_grants(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>, StoreError> {
+        let (account, region, key_id) = owned(account, region, key_id);
+        let (grant_id, grantee) = (grant_id.map(str::to_owned), grantee.map(str::to_owned));
+        let after = after.map(str::to_owned);
+        self.readers
+            .run(move |conn| {
+                let listing = KeyListing {
+                    grant_id: grant_id.as_deref(),
+                    grantee: grantee.as_deref(),
+                    after: after.as_deref(),
+                    limit,
+                };
+                grants::select_key_grants(conn, &account, &region, &key_id, &listing)
+            })
+            .await
+    }
+
+    async fn list_retirable_grants(
+        &self,
+        region: &str,
+        retiring_principal: &str,
+        after: Option<GrantCursor<'_>>,
+        limit: usize,
+    ) -> Result<Page<GrantRecord>, StoreError> {
+        let (region, principal) = (region.to_owned(), retiring_principal.to_owned());
+        let after = after.map(|(a, k, g)| owned(a, k, g));
+        self.readers
+            .run(move |conn| {
+                let after = after
+                    .as_ref()
+                    .map(|(a, k, g)| (a.as_str(), k.as_str(), g.as_str()));
+                grants::select_retirable(conn, &region, &principal, after, limit)
+            })
+            .await
+    }
+
+    async fn delete_grant(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+        grant_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (account, region, key_id) = owned(account, region, key_id);
+        let grant_id = grant_id.to_owned();
+        let mirror = Arc::clone(&self.grants);
+        let forget = (owned(&account, &region, &key_id), grant_id.clone());
+        self.writer
+            .submit_then(
+                move |conn| grants::remove_grant(conn, &account, &region, &key_id, &grant_id),
+                move |_| {
+                    let ((account, region, key_id), grant_id) = forget;
+                    mirror.remove(&account, &region, &key_id, &grant_id);
+                },
+            )
+            .await
+    }
+
+    fn grants_of_key(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+    ) -> Option<Arc<[GrantRecord]>> {
+        self.grants.of_key(account, region, key_id)
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kms_store::conformance::{self, alias_record, key_id, key_record};
+use kms_store::conformance::{self, alias_record, grant_id, grant_record, key_id, key_record};
 use kms_store::sqlite::{SqliteStore, SCHEMA_VERSION};
 use kms_store::{Store, StoreError};
 
@@ -60,6 +60,26 @@ async fn data_survives_reopen() {
         .await
         .expect("get_alias");
     assert_eq!(read, Some(alias));
+}
+
+#[tokio::test]
+async fn grants_survive_reopen_in_memory_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kms.db");
+    let key = key_record(ACCOUNT, REGION, &key_id(1));
+    let grant = grant_record(ACCOUNT, REGION, &key.key_id, &grant_id(1));
+
+    // Write a key with a grant and close.
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        store.create_key(&key).await.expect("create_key");
+        store.create_grant(&grant).await.expect("create_grant");
+    }
+
+    // Reopen: the grant is known in memory before any read of it.
+    let store = SqliteStore::open(&path).expect("reopen");
+    let held = store.grants_of_key(ACCOUNT, REGION, &key.key_id);
+    assert_eq!(held.as_deref(), Some(std::slice::from_ref(&grant)));
 }
 
 #[test]

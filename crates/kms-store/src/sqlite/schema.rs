@@ -42,6 +42,23 @@ const MIGRATIONS: &[&str] = &[
          payload       TEXT NOT NULL
      );
      CREATE INDEX outbox_by_key ON outbox (account, key_id);",
+    // Version 3: grants, in the namespace of their key; listed by key, name and retiring
+    // principal.
+    "CREATE TABLE grants (
+         account            TEXT NOT NULL,
+         region             TEXT NOT NULL,
+         key_id             TEXT NOT NULL,
+         grant_id           TEXT NOT NULL,
+         name               TEXT,
+         grantee_principal  TEXT NOT NULL,
+         retiring_principal TEXT,
+         record             TEXT NOT NULL,
+         PRIMARY KEY (account, region, key_id, grant_id)
+     );
+     CREATE INDEX grants_by_name ON grants (account, region, key_id, name)
+         WHERE name IS NOT NULL;
+     CREATE INDEX grants_by_retiring ON grants (region, retiring_principal, account, key_id, grant_id)
+         WHERE retiring_principal IS NOT NULL;",
 ];
 
 /// The schema version this build reads and writes.

@@ -158,14 +158,16 @@ pub(crate) fn replace_key(
     })
 }
 
-/// Deletes a key row and the aliases that point at it; returns whether the key existed.
+/// Deletes a key row, the aliases that point at it and its grants; returns whether the key
+/// existed.
 pub(crate) fn remove_key(
     conn: &Connection,
     account: &str,
     region: &str,
     key_id: &str,
 ) -> Result<bool, StoreError> {
-    // The aliases first, then the key; the caller's savepoint makes the pair atomic.
+    // Aliases and grants first, then the key; the caller's savepoint makes it atomic.
+    super::grants::remove_key_grants(conn, account, region, key_id)?;
     conn.prepare_cached(
         "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND target_key_id = ?3",
     )

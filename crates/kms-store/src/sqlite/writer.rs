@@ -29,12 +29,17 @@ trait Job: Send {
     fn answer(self: Box<Self>, commit: Result<(), &str>);
 }
 
+/// What runs on the writer thread once a write has committed, in commit order.
+type AfterCommit<T> = Box<dyn FnOnce(&T) + Send>;
+
 /// A write whose outcome is a `T`, with the channel its caller awaits.
 struct TypedJob<T, F> {
     /// The write itself, taken when it runs.
     work: Option<F>,
     /// What the write returned, once it ran.
     result: Option<Result<T, StoreError>>,
+    /// Run with the write's outcome once it has committed, before the caller is answered.
+    after_commit: Option<AfterCommit<T>>,
     /// Where the caller waits for the answer.
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
@@ -64,6 +69,11 @@ where
                 "the write was not committed: {why}"
             ))),
         };
+
+        // A committed write updates what is kept in memory beside the file, in commit order.
+        if let (Ok(value), Some(after)) = (&answer, self.after_commit) {
+            after(value);
+        }
 
         // The caller may have stopped waiting; its write stands or falls all the same.
         let _ = self.reply.send(answer);
@@ -98,11 +108,38 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.queue_job(work, None).await
+    }
+
+    /// [`Writer::submit`], running `after_commit` on the writer thread with the write's
+    /// outcome once it has committed (in commit order, before the caller is answered).
+    pub(crate) async fn submit_then<T, F>(
+        &self,
+        work: F,
+        after_commit: impl FnOnce(&T) + Send + 'static,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.queue_job(work, Some(Box::new(after_commit))).await
+    }
+
+    async fn queue_job<T, F>(
+        &self,
+        work: F,
+        after_commit: Option<AfterCommit<T>>,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         // Queue the write with the channel its answer comes back on.
         let (reply, answer) = oneshot::channel();
         let job = Box::new(TypedJob {
             work: Some(work),
             result: None,
+            after_commit,
             reply,
         });
         let queue = self.queue.as_ref().ok_or_else(stopped)?;
