@@ -138,6 +138,21 @@ impl Policy {
         self.id.as_deref()
     }
 
+    /// Whether deciding a request reads the request context at all: some statement has a
+    /// Condition, or a Resource with a policy variable. When none does, a caller may skip
+    /// building the context (the decision cannot depend on it).
+    pub fn reads_context(&self) -> bool {
+        self.statements.iter().any(|s| {
+            let variable = |p: &Option<Patterns>| match p {
+                Some(Patterns::Is(t)) | Some(Patterns::Not(t)) => {
+                    t.iter().any(|t| t.has_variables())
+                }
+                None => false,
+            };
+            !s.conditions.is_empty() || variable(&s.resource)
+        })
+    }
+
     /// The statements, in document order.
     pub fn statements(&self) -> &[Statement] {
         &self.statements

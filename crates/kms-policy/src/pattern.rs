@@ -150,6 +150,11 @@ pub(crate) struct Template {
 }
 
 impl Template {
+    /// Whether the value holds a policy variable, read from the request at evaluation.
+    pub(crate) fn has_variables(&self) -> bool {
+        self.fixed.is_none()
+    }
+
     /// Reads `raw`; `variables` is false for documents of Version 2008-10-17, where `${` is text.
     pub(crate) fn new(raw: &str, wildcards: Wildcards, variables: bool) -> Template {
         let pieces = if variables {

@@ -35,7 +35,12 @@ fn check_name(name: &str) -> Result<(), KmsError> {
 }
 
 /// The alias part of an alias operation's permission: on the alias ARN, from identity policies.
-fn authorize_alias(svc: &Service, caller: &Ctx, op: Operation, name: &str) -> Result<(), KmsError> {
+fn authorize_alias(
+    svc: &Service,
+    caller: &Ctx<'_>,
+    op: Operation,
+    name: &str,
+) -> Result<(), KmsError> {
     let arn = alias_arn(&caller.region, &caller.account, name);
     crate::authz::authorize(
         &svc.identities,
@@ -47,7 +52,7 @@ fn authorize_alias(svc: &Service, caller: &Ctx, op: Operation, name: &str) -> Re
     )
 }
 
-fn not_found(caller: &Ctx, name: &str) -> KmsError {
+fn not_found(caller: &Ctx<'_>, name: &str) -> KmsError {
     KmsError::not_found(format!(
         "Alias {} is not found.",
         alias_arn(&caller.region, &caller.account, name)
@@ -57,7 +62,7 @@ fn not_found(caller: &Ctx, name: &str) -> KmsError {
 /// The key an alias may point at: the caller's, in a state that allows `op`.
 async fn target_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     id: &str,
 ) -> Result<KeyRecord, KmsError> {
@@ -70,7 +75,7 @@ async fn target_key(
 /// CreateAlias: a new name for a key of the caller's account and region.
 pub(crate) async fn create_alias(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: CreateAliasRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the name, the permission on the alias (identity policy), and the key.
@@ -116,7 +121,7 @@ fn same_kind(a: &KeyRecord, b: &KeyRecord) -> bool {
 /// UpdateAlias: points an alias at another key of the same type and usage.
 pub(crate) async fn update_alias(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: UpdateAliasRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the alias must exist; the new key must be usable for UpdateAlias.
@@ -164,7 +169,7 @@ pub(crate) async fn update_alias(
 /// DeleteAlias: removes the alias; the key is unaffected.
 pub(crate) async fn delete_alias(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DeleteAliasRequest,
 ) -> Result<(), KmsError> {
     // The permission on the alias, and on the key it points at (key policy).
@@ -202,7 +207,7 @@ pub(crate) async fn delete_alias(
 /// ListAliases: the aliases of the account and region, or of one key, in pages.
 pub(crate) async fn list_aliases(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, KmsError> {
     // Step 1: the key filter, which must name an existing key.

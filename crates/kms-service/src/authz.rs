@@ -11,9 +11,10 @@
 //! - Actions without a key are decided by identity policies alone; the root may do them all.
 //! - A grant allows its operations for its grantee.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kms_model::{Caller, ErrorCode, KmsError, Operation};
 use kms_policy::{combine, Context, Decision, Policy, PrincipalMatch, Request, Value};
@@ -47,28 +48,61 @@ impl IdentityPolicies {
     }
 }
 
-/// One request as authorization sees it: the caller and the request's condition keys.
-/// Handlers take it where they would take the caller; it dereferences to the [`Caller`].
-#[derive(Debug, Clone)]
-pub(crate) struct Ctx {
-    pub caller: Caller,
-    /// Condition keys from the caller and the request body (key-derived ones are added per
-    /// decision).
-    pub context: Context,
+/// One request as authorization sees it: the caller and, built only when a policy reads
+/// them, the request's condition keys. Handlers take it where they would take the caller; it
+/// dereferences to the [`Caller`].
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    pub caller: Cow<'a, Caller>,
+    op: Operation,
+    input: &'a serde_json::Value,
+    now_secs: i64,
+    context: OnceLock<Context>,
 }
 
-impl Ctx {
+impl<'a> Ctx<'a> {
+    /// The request `input` of `op` by `caller`, at `now_secs`.
+    pub fn new(
+        caller: &'a Caller,
+        op: Operation,
+        input: &'a serde_json::Value,
+        now_secs: i64,
+    ) -> Ctx<'a> {
+        Ctx {
+            caller: Cow::Borrowed(caller),
+            op,
+            input,
+            now_secs,
+            context: OnceLock::new(),
+        }
+    }
+
+    /// The condition keys of the caller and the request body (built on first use).
+    pub fn context(&self) -> &Context {
+        self.context
+            .get_or_init(|| request_context(self.op, &self.caller, self.input, self.now_secs))
+    }
+
     /// The same request as it is effective in another region (SPEC B42: some permissions of
     /// multi-Region operations are checked in the replica's region).
-    pub fn in_region(&self, region: &kms_model::Region) -> Ctx {
-        let mut ctx = self.clone();
-        ctx.caller.region = region.clone();
-        ctx.context.insert("aws:RequestedRegion", region.as_str());
+    pub fn in_region(&self, region: &kms_model::Region) -> Ctx<'a> {
+        let mut caller = self.caller.clone().into_owned();
+        caller.region = region.clone();
+        let mut context = self.context().clone();
+        context.insert("aws:RequestedRegion", region.as_str());
+        let ctx = Ctx {
+            caller: Cow::Owned(caller),
+            op: self.op,
+            input: self.input,
+            now_secs: self.now_secs,
+            context: OnceLock::new(),
+        };
+        let _ = ctx.context.set(context);
         ctx
     }
 }
 
-impl Deref for Ctx {
+impl Deref for Ctx<'_> {
     type Target = Caller;
     fn deref(&self) -> &Caller {
         &self.caller
@@ -79,8 +113,13 @@ impl Deref for Ctx {
 pub(crate) struct KeyView<'a> {
     pub account: &'a str,
     pub policy: &'a Policy,
-    /// Key-derived condition keys (kms:KeyOrigin, kms:KeySpec, aws:ResourceTag/..., ...).
-    pub facts: &'a [(String, Value)],
+    /// The facts the key-derived condition keys come from (built only when a policy reads them).
+    pub origin: &'a str,
+    pub spec: &'a str,
+    pub usage: &'a str,
+    /// `Some(true)` for a multi-Region primary, `Some(false)` for a replica.
+    pub multi_region: Option<bool>,
+    pub tags: &'a [kms_model::shapes::Tag],
 }
 
 /// The IAM action of an operation (`kms:<Operation>`; ReEncrypt's two halves have their own).
@@ -99,25 +138,32 @@ fn is_root(principal: &str, account: &str) -> bool {
 /// `resource`), for the request `ctx`; the AWS AccessDeniedException when it is denied.
 pub(crate) fn authorize(
     identities: &IdentityPolicies,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     action: &str,
     resource: &str,
     key: Option<&KeyView<'_>>,
     grant_allows: bool,
 ) -> Result<(), KmsError> {
-    // Step 1: the request as the policies see it, with the key's own condition keys.
-    let mut context_with_key;
-    let context = match key {
-        Some(k) if !k.facts.is_empty() => {
-            context_with_key = ctx.context.clone();
-            for (name, value) in k.facts {
-                context_with_key.insert(name, value.clone());
-            }
-            &context_with_key
-        }
-        _ => &ctx.context,
-    };
+    // Step 1: the request as the policies see it, with the key's own condition keys; when no
+    // policy involved reads the context (the default key policy does not), none is built.
     let principal = ctx.caller.principal_arn.as_str();
+    let reads = key.is_some_and(|k| k.policy.reads_context())
+        || identities.of(principal).iter().any(|p| p.reads_context());
+    let (empty, mut with_key);
+    let context = match key {
+        _ if !reads => {
+            empty = Context::new();
+            &empty
+        }
+        Some(k) => {
+            with_key = ctx.context().clone();
+            for (name, value) in key_facts(k.origin, k.spec, k.usage, k.multi_region, k.tags) {
+                with_key.insert(&name, value);
+            }
+            &with_key
+        }
+        None => ctx.context(),
+    };
     let request = Request {
         principal,
         principal_account: ctx.caller.account.as_str(),
@@ -402,7 +448,9 @@ mod tests {
     use kms_model::{AccountId, Region};
     use kms_policy::PolicyKind;
 
-    fn ctx(principal: &str, account: &str) -> Ctx {
+    static NULL: serde_json::Value = serde_json::Value::Null;
+
+    fn ctx(principal: &str, account: &str) -> Ctx<'static> {
         let caller = Caller {
             account: AccountId::parse(account).unwrap(),
             principal_arn: principal.into(),
@@ -411,13 +459,13 @@ mod tests {
             secure_transport: true,
             source_ip: None,
         };
-        let context = request_context(
-            Operation::Encrypt,
-            &caller,
-            &serde_json::json!({}),
-            1_800_000_000,
-        );
-        Ctx { caller, context }
+        Ctx {
+            caller: Cow::Owned(caller),
+            op: Operation::Encrypt,
+            input: &NULL,
+            now_secs: 1_800_000_000,
+            context: OnceLock::new(),
+        }
     }
 
     fn default_policy(account: &str) -> Policy {
@@ -427,16 +475,24 @@ mod tests {
         Policy::parse_as(&doc, PolicyKind::Resource).unwrap()
     }
 
+    fn view(policy: &Policy) -> KeyView<'_> {
+        KeyView {
+            account: "111122223333",
+            policy,
+            origin: "AWS_KMS",
+            spec: "SYMMETRIC_DEFAULT",
+            usage: "ENCRYPT_DECRYPT",
+            multi_region: None,
+            tags: &[],
+        }
+    }
+
     const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     #[test]
     fn default_policy_delegates_to_identity_policies() {
         let policy = default_policy("111122223333");
-        let key = KeyView {
-            account: "111122223333",
-            policy: &policy,
-            facts: &[],
-        };
+        let key = view(&policy);
         let none = IdentityPolicies::new();
         let root = ctx("arn:aws:iam::111122223333:root", "111122223333");
         assert!(authorize(&none, &root, "kms:Encrypt", ARN, Some(&key), false).is_ok());
@@ -463,11 +519,7 @@ mod tests {
     fn explicit_deny_wins_and_keyless_actions_need_identity() {
         let doc = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
         let policy = Policy::parse_as(doc, PolicyKind::Resource).unwrap();
-        let key = KeyView {
-            account: "111122223333",
-            policy: &policy,
-            facts: &[],
-        };
+        let key = view(&policy);
         let root = ctx("arn:aws:iam::111122223333:root", "111122223333");
         let err = authorize(
             &IdentityPolicies::new(),

@@ -44,7 +44,13 @@ pub(crate) struct UsageCell {
     pub op: AtomicU8,
     /// Whether the cell holds a use not yet written to the store.
     dirty: AtomicBool,
+    /// Milliseconds since the epoch of the use last written to the store.
+    flushed: AtomicI64,
 }
+
+/// How stale the stored last use may get: a key in constant use is written at most once per
+/// this interval (GetKeyLastUsage still answers the exact last use from the cache).
+const USAGE_FLUSH_INTERVAL_MILLIS: i64 = 60 * 60 * 1000;
 
 /// What the cryptographic path knows of a key.
 pub(crate) struct CachedKey {
@@ -66,8 +72,10 @@ pub(crate) struct CachedKey {
     pub usage: Arc<UsageCell>,
     /// The key policy, parsed once per record version.
     pub policy: Arc<kms_policy::Policy>,
-    /// The key-derived condition keys (origin, spec, usage, multi-Region, tags).
-    pub facts: Vec<(String, kms_policy::Value)>,
+    /// `Some(true)` for a multi-Region primary, `Some(false)` for a replica.
+    pub multi_region: Option<bool>,
+    /// The key's tags, for aws:ResourceTag conditions.
+    pub tags: Vec<kms_model::shapes::Tag>,
 }
 
 impl CachedKey {
@@ -89,6 +97,10 @@ impl CachedKey {
             .position(|o| *o == op)
             .unwrap_or(0);
         self.usage.op.store(index as u8, Ordering::Relaxed);
+        let flushed = self.usage.flushed.load(Ordering::Relaxed);
+        if now.millis() - flushed < USAGE_FLUSH_INTERVAL_MILLIS {
+            return;
+        }
         if !self.usage.dirty.swap(true, Ordering::AcqRel) {
             cache.queue_dirty(self);
         }
@@ -123,6 +135,7 @@ impl DirtyKey {
     pub fn take(&self) -> (Timestamp, KeyLastUsageTrackingOperation) {
         self.usage.dirty.store(false, Ordering::Release);
         let at = Timestamp(self.usage.at.load(Ordering::Relaxed));
+        self.usage.flushed.store(at.millis(), Ordering::Relaxed);
         let op = KeyLastUsageTrackingOperation::ALL
             .get(self.usage.op.load(Ordering::Relaxed) as usize)
             .copied()
@@ -140,6 +153,31 @@ struct Shard {
 pub(crate) struct KeyCache {
     shards: Vec<Shard>,
     hasher: RandomState,
+    policies: PolicyInterner,
+}
+
+/// Parsed key policies shared by every cached key with the same document: an account's keys
+/// with the default policy hold one parsed policy between them, not one each.
+#[derive(Default)]
+pub(crate) struct PolicyInterner {
+    by_document: Mutex<HashMap<String, std::sync::Weak<kms_policy::Policy>>>,
+}
+
+impl PolicyInterner {
+    /// The parsed policy of `doc`, shared with every other key that has the same document.
+    fn shared(&self, doc: &str) -> Arc<kms_policy::Policy> {
+        let mut map = self.by_document.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(policy) = map.get(doc).and_then(std::sync::Weak::upgrade) {
+            return policy;
+        }
+        let policy = crate::policy::parsed_or_empty(doc);
+        // Forget documents no cached key holds any more, now and then.
+        if map.len() >= 1024 && map.len().is_power_of_two() {
+            map.retain(|_, weak| weak.strong_count() > 0);
+        }
+        map.insert(doc.to_string(), Arc::downgrade(&policy));
+        policy
+    }
 }
 
 impl KeyCache {
@@ -154,6 +192,7 @@ impl KeyCache {
         KeyCache {
             shards,
             hasher: RandomState::new(),
+            policies: PolicyInterner::default(),
         }
     }
 
@@ -189,7 +228,7 @@ impl KeyCache {
         if let Some(prev) = previous.as_ref().filter(|p| p.version > record.version) {
             return Arc::clone(prev);
         }
-        let entry = Arc::new(build_entry(record, previous.as_deref()));
+        let entry = Arc::new(build_entry(record, previous.as_deref(), &self.policies));
         match position {
             Some(i) => entries[i] = Arc::clone(&entry),
             None => entries.push(Arc::clone(&entry)),
@@ -232,7 +271,11 @@ impl KeyCache {
 }
 
 /// The cache entry for `record`, reusing what `previous` had already unsealed.
-fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
+fn build_entry(
+    record: &KeyRecord,
+    previous: Option<&CachedKey>,
+    policies: &PolicyInterner,
+) -> CachedKey {
     let materials: Vec<CachedMaterial> = record
         .materials
         .iter()
@@ -272,18 +315,21 @@ fn build_entry(record: &KeyRecord, previous: Option<&CachedKey>) -> CachedKey {
         version: record.version,
         materials,
         current,
-        usage: previous.map(|p| Arc::clone(&p.usage)).unwrap_or_default(),
-        policy: crate::policy::parsed_or_empty(&record.policy),
-        facts: crate::authz::key_facts(
-            record.origin.as_str(),
-            record.key_spec.as_str(),
-            record.key_usage.as_str(),
-            record
-                .multi_region
+        usage: previous.map(|p| Arc::clone(&p.usage)).unwrap_or_else(|| {
+            let cell = UsageCell::default();
+            let stored = record
+                .last_usage
                 .as_ref()
-                .map(|m| m.is_primary(&record.region)),
-            &record.tags,
-        ),
+                .map_or(i64::MIN / 2, |u| u.timestamp.millis());
+            cell.flushed.store(stored, Ordering::Relaxed);
+            Arc::new(cell)
+        }),
+        policy: policies.shared(&record.policy),
+        multi_region: record
+            .multi_region
+            .as_ref()
+            .map(|m| m.is_primary(&record.region)),
+        tags: record.tags.clone(),
     }
 }
 

@@ -37,7 +37,7 @@ pub(crate) fn dry_run_error() -> KmsError {
 /// The key at `key_id` from the cache, usable for `op`: state and usage checked.
 async fn usable_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     key_id: &str,
 ) -> Result<Arc<CachedKey>, KmsError> {
@@ -50,7 +50,7 @@ async fn usable_key(
 /// ReEncrypt's destination key, authorized for kms:ReEncryptTo.
 async fn destination_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     key_id: &str,
 ) -> Result<Arc<CachedKey>, KmsError> {
     let mut loc = locate(svc, caller, Operation::ReEncrypt, key_id, Forms::Any).await?;
@@ -154,7 +154,7 @@ fn seal_under(
 /// Encrypt (SPEC D6-D8).
 pub(crate) async fn encrypt(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: EncryptRequest,
 ) -> Result<EncryptResponse, KmsError> {
     // Step 1: the key, usable for Encrypt, with the one algorithm of a symmetric key.
@@ -183,7 +183,7 @@ pub(crate) async fn encrypt(
 /// own key (SPEC B24), or without a KeyId the key the ciphertext names (SPEC D9, D9a).
 async fn decrypting_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     key_id: Option<&str>,
     parsed: &Parsed,
@@ -259,7 +259,7 @@ fn open_with(
 /// Decrypt (SPEC D8, D9, D9a, B24).
 pub(crate) async fn decrypt(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DecryptRequest,
 ) -> Result<DecryptResponse, KmsError> {
     // Step 1: what the request may not ask of kmsd.
@@ -315,7 +315,7 @@ pub(crate) async fn decrypt(
 /// DryRun with IGNORE_CIPHERTEXT: only the key named by KeyId is checked.
 async fn dry_run_without_ciphertext<T>(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     key_id: Option<&str>,
 ) -> Result<T, KmsError> {
     let key_id = key_id.ok_or_else(|| missing_member("keyId"))?;
@@ -333,7 +333,7 @@ fn missing_member(path: &str) -> KmsError {
 /// ReEncrypt: decrypt under the source key, encrypt under the destination (SPEC D10).
 pub(crate) async fn re_encrypt(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ReEncryptRequest,
 ) -> Result<ReEncryptResponse, KmsError> {
     // Step 1: both keys: the source from the ciphertext (or SourceKeyId), the destination.
@@ -408,7 +408,7 @@ fn data_key_length(spec: Option<DataKeySpec>, bytes: Option<i64>) -> Result<usiz
 /// GenerateDataKey and GenerateDataKeyWithoutPlaintext: a random data key and its ciphertext.
 async fn generate_data_key_common(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     req: GenerateDataKeyRequest,
 ) -> Result<(Vec<u8>, SensitiveBlob, Arc<CachedKey>, String), KmsError> {
@@ -441,7 +441,7 @@ async fn generate_data_key_common(
 /// GenerateDataKey (SPEC D12).
 pub(crate) async fn generate_data_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GenerateDataKeyRequest,
 ) -> Result<GenerateDataKeyResponse, KmsError> {
     let (blob, plaintext, key, material_id) =
@@ -458,7 +458,7 @@ pub(crate) async fn generate_data_key(
 /// GenerateDataKeyWithoutPlaintext (SPEC D12).
 pub(crate) async fn generate_data_key_without_plaintext(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GenerateDataKeyWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
     let req = GenerateDataKeyRequest {
@@ -483,7 +483,7 @@ pub(crate) async fn generate_data_key_without_plaintext(
 /// GenerateRandom: 1 to 1024 random bytes (SPEC D13).
 pub(crate) async fn generate_random(
     _svc: &Service,
-    _caller: &Ctx,
+    _caller: &Ctx<'_>,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, KmsError> {
     if req.recipient.is_some() {

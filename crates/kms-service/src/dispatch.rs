@@ -12,7 +12,7 @@ use crate::{aliases, crypto, import, keys, multi_region, policy, rotation, tags,
 
 /// Decodes the request, runs the handler, encodes the response.
 async fn run<Req, Resp, Fut>(
-    input: serde_json::Value,
+    input: &serde_json::Value,
     handler: impl FnOnce(Req) -> Fut,
 ) -> Result<Vec<u8>, KmsError>
 where
@@ -22,7 +22,7 @@ where
 {
     // The API layer validated the body against the shape, so a failure here is a type the
     // validator let through: answer it as the client's serialization error.
-    let req: Req = serde_json::from_value(input)
+    let req: Req = Req::deserialize(input)
         .map_err(|e| KmsError::serialization(format!("Could not read the request: {e}")))?;
     let resp = handler(req).await?;
     encode(&resp)
@@ -51,7 +51,7 @@ fn not_yet(op: Operation) -> KmsError {
 fn authorize_keyless(
     svc: &Service,
     op: Operation,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     input: &serde_json::Value,
 ) -> Result<(), KmsError> {
     use Operation::*;
@@ -76,80 +76,83 @@ pub(crate) async fn dispatch(
     input: serde_json::Value,
 ) -> Result<Vec<u8>, KmsError> {
     use Operation::*;
-    // The request as authorization sees it: caller and condition keys of the body.
-    let context = authz::request_context(op, caller, &input, svc.clock.now().secs());
-    let ctx = Ctx {
-        caller: caller.clone(),
-        context,
-    };
+    // The request as authorization sees it: the caller, and the condition keys of the body
+    // (read from `input`, built only if a policy reads them).
+    let ctx = Ctx::new(caller, op, &input, svc.clock.now().secs());
     let caller = &ctx;
     authorize_keyless(svc, op, caller, &input)?;
     match op {
         // Keys.
-        CreateKey => run(input, |r| keys::create_key(svc, caller, r)).await,
-        DescribeKey => run(input, |r| keys::describe_key(svc, caller, r)).await,
-        ListKeys => run(input, |r| keys::list_keys(svc, caller, r)).await,
-        EnableKey => run(input, |r| keys::enable_key(svc, caller, r)).await,
-        DisableKey => run(input, |r| keys::disable_key(svc, caller, r)).await,
-        ScheduleKeyDeletion => run(input, |r| keys::schedule_key_deletion(svc, caller, r)).await,
-        CancelKeyDeletion => run(input, |r| keys::cancel_key_deletion(svc, caller, r)).await,
-        UpdateKeyDescription => run(input, |r| keys::update_key_description(svc, caller, r)).await,
-        GetKeyLastUsage => run(input, |r| keys::get_key_last_usage(svc, caller, r)).await,
+        CreateKey => run(&input, |r| keys::create_key(svc, caller, r)).await,
+        DescribeKey => run(&input, |r| keys::describe_key(svc, caller, r)).await,
+        ListKeys => run(&input, |r| keys::list_keys(svc, caller, r)).await,
+        EnableKey => run(&input, |r| keys::enable_key(svc, caller, r)).await,
+        DisableKey => run(&input, |r| keys::disable_key(svc, caller, r)).await,
+        ScheduleKeyDeletion => run(&input, |r| keys::schedule_key_deletion(svc, caller, r)).await,
+        CancelKeyDeletion => run(&input, |r| keys::cancel_key_deletion(svc, caller, r)).await,
+        UpdateKeyDescription => run(&input, |r| keys::update_key_description(svc, caller, r)).await,
+        GetKeyLastUsage => run(&input, |r| keys::get_key_last_usage(svc, caller, r)).await,
 
         // Symmetric cryptography.
-        Encrypt => run(input, |r| crypto::encrypt(svc, caller, r)).await,
-        Decrypt => run(input, |r| crypto::decrypt(svc, caller, r)).await,
-        ReEncrypt => run(input, |r| crypto::re_encrypt(svc, caller, r)).await,
-        GenerateDataKey => run(input, |r| crypto::generate_data_key(svc, caller, r)).await,
+        Encrypt => run(&input, |r| crypto::encrypt(svc, caller, r)).await,
+        Decrypt => run(&input, |r| crypto::decrypt(svc, caller, r)).await,
+        ReEncrypt => run(&input, |r| crypto::re_encrypt(svc, caller, r)).await,
+        GenerateDataKey => run(&input, |r| crypto::generate_data_key(svc, caller, r)).await,
         GenerateDataKeyWithoutPlaintext => {
-            run(input, |r| {
+            run(&input, |r| {
                 crypto::generate_data_key_without_plaintext(svc, caller, r)
             })
             .await
         }
-        GenerateRandom => run(input, |r| crypto::generate_random(svc, caller, r)).await,
+        GenerateRandom => run(&input, |r| crypto::generate_random(svc, caller, r)).await,
 
         // Aliases.
-        CreateAlias => run(input, |r| aliases::create_alias(svc, caller, r)).await,
-        UpdateAlias => run(input, |r| aliases::update_alias(svc, caller, r)).await,
-        DeleteAlias => run(input, |r| aliases::delete_alias(svc, caller, r)).await,
-        ListAliases => run(input, |r| aliases::list_aliases(svc, caller, r)).await,
+        CreateAlias => run(&input, |r| aliases::create_alias(svc, caller, r)).await,
+        UpdateAlias => run(&input, |r| aliases::update_alias(svc, caller, r)).await,
+        DeleteAlias => run(&input, |r| aliases::delete_alias(svc, caller, r)).await,
+        ListAliases => run(&input, |r| aliases::list_aliases(svc, caller, r)).await,
 
         // Tags.
-        TagResource => run(input, |r| tags::tag_resource(svc, caller, r)).await,
-        UntagResource => run(input, |r| tags::untag_resource(svc, caller, r)).await,
-        ListResourceTags => run(input, |r| tags::list_resource_tags(svc, caller, r)).await,
+        TagResource => run(&input, |r| tags::tag_resource(svc, caller, r)).await,
+        UntagResource => run(&input, |r| tags::untag_resource(svc, caller, r)).await,
+        ListResourceTags => run(&input, |r| tags::list_resource_tags(svc, caller, r)).await,
 
         // Key policies.
-        GetKeyPolicy => run(input, |r| policy::get_key_policy(svc, caller, r)).await,
-        PutKeyPolicy => run(input, |r| policy::put_key_policy(svc, caller, r)).await,
-        ListKeyPolicies => run(input, |r| policy::list_key_policies(svc, caller, r)).await,
+        GetKeyPolicy => run(&input, |r| policy::get_key_policy(svc, caller, r)).await,
+        PutKeyPolicy => run(&input, |r| policy::put_key_policy(svc, caller, r)).await,
+        ListKeyPolicies => run(&input, |r| policy::list_key_policies(svc, caller, r)).await,
 
         // Rotation.
-        EnableKeyRotation => run(input, |r| rotation::enable_key_rotation(svc, caller, r)).await,
-        DisableKeyRotation => run(input, |r| rotation::disable_key_rotation(svc, caller, r)).await,
+        EnableKeyRotation => run(&input, |r| rotation::enable_key_rotation(svc, caller, r)).await,
+        DisableKeyRotation => run(&input, |r| rotation::disable_key_rotation(svc, caller, r)).await,
         GetKeyRotationStatus => {
-            run(input, |r| rotation::get_key_rotation_status(svc, caller, r)).await
+            run(&input, |r| {
+                rotation::get_key_rotation_status(svc, caller, r)
+            })
+            .await
         }
-        RotateKeyOnDemand => run(input, |r| rotation::rotate_key_on_demand(svc, caller, r)).await,
-        ListKeyRotations => run(input, |r| rotation::list_key_rotations(svc, caller, r)).await,
+        RotateKeyOnDemand => run(&input, |r| rotation::rotate_key_on_demand(svc, caller, r)).await,
+        ListKeyRotations => run(&input, |r| rotation::list_key_rotations(svc, caller, r)).await,
 
         // Imported key material.
         GetParametersForImport => {
-            run(input, |r| import::get_parameters_for_import(svc, caller, r)).await
+            run(&input, |r| {
+                import::get_parameters_for_import(svc, caller, r)
+            })
+            .await
         }
-        ImportKeyMaterial => run(input, |r| import::import_key_material(svc, caller, r)).await,
+        ImportKeyMaterial => run(&input, |r| import::import_key_material(svc, caller, r)).await,
         DeleteImportedKeyMaterial => {
-            run(input, |r| {
+            run(&input, |r| {
                 import::delete_imported_key_material(svc, caller, r)
             })
             .await
         }
 
         // Multi-Region keys.
-        ReplicateKey => run(input, |r| multi_region::replicate_key(svc, caller, r)).await,
+        ReplicateKey => run(&input, |r| multi_region::replicate_key(svc, caller, r)).await,
         UpdatePrimaryRegion => {
-            run(input, |r| {
+            run(&input, |r| {
                 multi_region::update_primary_region(svc, caller, r)
             })
             .await

@@ -10,14 +10,19 @@ use crate::Service;
 use kms_model::KeyRecord;
 
 /// Whether a grant on `record` lets the caller perform `action` (none exist yet).
-pub(crate) fn allows(_svc: &Service, _caller: &Ctx, _action: &str, _record: &KeyRecord) -> bool {
+pub(crate) fn allows(
+    _svc: &Service,
+    _caller: &Ctx<'_>,
+    _action: &str,
+    _record: &KeyRecord,
+) -> bool {
     false
 }
 
 /// [`allows`] for a cached key.
 pub(crate) fn allows_cached(
     _svc: &Service,
-    _caller: &Ctx,
+    _caller: &Ctx<'_>,
     _action: &str,
     _key: &CachedKey,
 ) -> bool {

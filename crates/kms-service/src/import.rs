@@ -97,7 +97,7 @@ async fn take_pair(
 /// GetParametersForImport: a fresh wrapping public key and an import token (SPEC A6-A12).
 pub(crate) async fn get_parameters_for_import(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GetParametersForImportRequest,
 ) -> Result<GetParametersForImportResponse, KmsError> {
     // Step 1: the algorithm and wrapping key spec must be ones kmsd serves.
@@ -269,7 +269,7 @@ pub(crate) fn is_pending(state: KeyMaterialState) -> bool {
 /// ImportKeyMaterial (SPEC A21-A35).
 pub(crate) async fn import_key_material(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ImportKeyMaterialRequest,
 ) -> Result<ImportKeyMaterialResponse, KmsError> {
     // Step 1: the key, its state, and the request's own consistency.
@@ -397,7 +397,7 @@ pub(crate) fn forget_material(record: &mut KeyRecord, index: usize) -> bool {
 /// DeleteImportedKeyMaterial (SPEC A40-A41).
 pub(crate) async fn delete_imported_key_material(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DeleteImportedKeyMaterialRequest,
 ) -> Result<DeleteImportedKeyMaterialResponse, KmsError> {
     let loc = locate(

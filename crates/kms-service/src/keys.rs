@@ -96,7 +96,7 @@ fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), K
 /// CreateKey: a new symmetric encryption key with fresh material (SPEC 1.8, 1.9).
 pub(crate) async fn create_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
     // Step 1: what kind of key, and whether kmsd serves it.
@@ -175,7 +175,7 @@ pub(crate) async fn create_key(
 /// DescribeKey: the key's metadata, by any identifier form (SPEC D1).
 pub(crate) async fn describe_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DescribeKeyRequest,
 ) -> Result<DescribeKeyResponse, KmsError> {
     let loc = locate(svc, caller, Operation::DescribeKey, &req.key_id, Forms::Any).await?;
@@ -189,7 +189,7 @@ pub(crate) async fn describe_key(
 /// ListKeys: the keys of the caller's account and region, in pages (SPEC D33).
 pub(crate) async fn list_keys(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ListKeysRequest,
 ) -> Result<ListKeysResponse, KmsError> {
     // Step 1: where the page starts and how long it is.
@@ -231,7 +231,7 @@ pub(crate) async fn list_keys(
 /// EnableKey: Disabled becomes Enabled; an overdue automatic rotation happens now.
 pub(crate) async fn enable_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: EnableKeyRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -270,7 +270,7 @@ pub(crate) fn has_all_material(record: &KeyRecord) -> bool {
 /// DisableKey: Enabled becomes Disabled.
 pub(crate) async fn disable_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DisableKeyRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -292,7 +292,7 @@ pub(crate) async fn disable_key(
 /// ScheduleKeyDeletion: PendingDeletion for 7-30 days, default 30 (SPEC D24).
 pub(crate) async fn schedule_key_deletion(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ScheduleKeyDeletionRequest,
 ) -> Result<ScheduleKeyDeletionResponse, KmsError> {
     // Step 1: the waiting period must be 7 to 30 days, whatever the shape allows.
@@ -347,7 +347,7 @@ pub(crate) async fn schedule_key_deletion(
 /// CancelKeyDeletion: a key pending deletion becomes Disabled (SPEC C3).
 pub(crate) async fn cancel_key_deletion(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: CancelKeyDeletionRequest,
 ) -> Result<CancelKeyDeletionResponse, KmsError> {
     let loc = locate(
@@ -379,7 +379,7 @@ pub(crate) async fn cancel_key_deletion(
 /// UpdateKeyDescription: replaces the description.
 pub(crate) async fn update_key_description(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: UpdateKeyDescriptionRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -407,7 +407,7 @@ pub(crate) async fn update_key_description(
 /// GetKeyLastUsage: the last successful cryptographic use, tracked since the key's creation.
 pub(crate) async fn get_key_last_usage(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GetKeyLastUsageRequest,
 ) -> Result<GetKeyLastUsageResponse, KmsError> {
     // Step 1: the stored record, and the cache's newer use if it has one not yet flushed.

@@ -59,6 +59,7 @@ pub struct Service {
     replication_wakeup: tokio::sync::Notify,
     peers: peers::Peers,
     identities: authz::IdentityPolicies,
+    write_locks: write::WriteLocks,
 }
 
 impl Service {
@@ -85,6 +86,7 @@ impl Service {
             replication_wakeup: tokio::sync::Notify::new(),
             peers: peers::Peers::default(),
             identities: options.identity_policies,
+            write_locks: write::WriteLocks::new(),
         })
     }
 

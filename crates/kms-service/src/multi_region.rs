@@ -109,7 +109,7 @@ fn check_replica_region(record: &KeyRecord, region: &str) -> Result<Region, KmsE
 /// ReplicateKey: a replica of a primary in another region (SPEC B5-B15).
 pub(crate) async fn replicate_key(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ReplicateKeyRequest,
 ) -> Result<ReplicateKeyResponse, KmsError> {
     // Step 1: the replica's own properties: given, or the defaults (never the primary's).
@@ -207,7 +207,7 @@ pub(crate) async fn replicate_key(
 /// UpdatePrimaryRegion: the replica in `PrimaryRegion` becomes the primary (SPEC B25-B30).
 pub(crate) async fn update_primary_region(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: UpdatePrimaryRegionRequest,
 ) -> Result<(), KmsError> {
     // Step 1: the current primary, usable, and a replica in the named region.

@@ -22,7 +22,7 @@ const POLICY_NAME: &str = "default";
 
 /// The default key policy, as AWS KMS writes it: the account root may do everything, which
 /// delegates access to the account's IAM policies.
-pub(crate) fn default_policy(caller: &Ctx) -> String {
+pub(crate) fn default_policy(caller: &Ctx<'_>) -> String {
     format!(
         "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"{}\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}",
         caller.account_root_arn()
@@ -72,7 +72,7 @@ fn deny_all() -> Policy {
 /// the key under the new policy, unless it bypasses the check.
 pub(crate) fn check_lockout(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     key_arn: &str,
     key_account: &str,
     doc: &str,
@@ -85,7 +85,11 @@ pub(crate) fn check_lockout(
     let view = crate::authz::KeyView {
         account: key_account,
         policy: &policy,
-        facts: &[],
+        origin: "",
+        spec: "",
+        usage: "",
+        multi_region: None,
+        tags: &[],
     };
     crate::authz::authorize(
         &svc.identities,
@@ -110,7 +114,7 @@ fn check_policy_name(name: Option<&str>) -> Result<(), KmsError> {
 /// GetKeyPolicy: the key's policy document.
 pub(crate) async fn get_key_policy(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GetKeyPolicyRequest,
 ) -> Result<GetKeyPolicyResponse, KmsError> {
     let loc = locate(
@@ -133,7 +137,7 @@ pub(crate) async fn get_key_policy(
 /// PutKeyPolicy: replaces the key's policy with a well-formed document.
 pub(crate) async fn put_key_policy(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: PutKeyPolicyRequest,
 ) -> Result<(), KmsError> {
     check_policy_name(req.policy_name.as_deref())?;
@@ -160,7 +164,7 @@ pub(crate) async fn put_key_policy(
 /// ListKeyPolicies: every key has the one policy named "default".
 pub(crate) async fn list_key_policies(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ListKeyPoliciesRequest,
 ) -> Result<ListKeyPoliciesResponse, KmsError> {
     let loc = locate(

@@ -28,7 +28,7 @@ pub(crate) struct KeyLocation {
 
 impl KeyLocation {
     /// The key's ARN.
-    pub fn arn(&self, caller: &Ctx) -> String {
+    pub fn arn(&self, caller: &Ctx<'_>) -> String {
         match AccountId::parse(&self.account) {
             Some(account) => key_arn(&caller.region, &account, &self.key_id),
             None => format!(
@@ -79,7 +79,7 @@ fn cross_account_allowed(op: Operation) -> bool {
 /// Resolves `value` for `caller` to the location of a key (which may still not exist).
 pub(crate) async fn locate(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     value: &str,
     forms: Forms,
@@ -139,7 +139,7 @@ pub(crate) async fn locate(
 
 /// SPEC 1.6 (another region), and keys of other accounts only for cross-account operations.
 fn check_arn_scope(
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     op: Operation,
     region: &kms_model::Region,
     account: &AccountId,
@@ -165,7 +165,7 @@ fn check_arn_scope(
 /// The key an alias of `account` in the caller's region points at (SPEC D4).
 async fn resolve_alias(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     account: &AccountId,
     name: &str,
     action: String,
@@ -199,14 +199,14 @@ async fn resolve_alias(
 }
 
 /// `NotFoundException` "Key '<arn>' does not exist" (SPEC 1.5).
-pub(crate) fn key_not_found(caller: &Ctx, loc: &KeyLocation) -> KmsError {
+pub(crate) fn key_not_found(caller: &Ctx<'_>, loc: &KeyLocation) -> KmsError {
     KmsError::not_found(format!("Key '{}' does not exist", loc.arn(caller)))
 }
 
 /// The full stored record of the key at `loc`, with `loc.action` authorized.
 pub(crate) async fn load_record(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     loc: &KeyLocation,
 ) -> Result<KeyRecord, KmsError> {
     let record = svc
@@ -225,7 +225,7 @@ pub(crate) async fn load_record(
 /// Authorizes `action` on a full key record.
 pub(crate) fn authorize_record(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     action: &str,
     record: &KeyRecord,
 ) -> Result<(), KmsError> {
@@ -234,18 +234,15 @@ pub(crate) fn authorize_record(
         .multi_region
         .as_ref()
         .map(|m| m.is_primary(&record.region));
-    let facts = authz::key_facts(
-        record.origin.as_str(),
-        record.key_spec.as_str(),
-        record.key_usage.as_str(),
-        primary,
-        &record.tags,
-    );
     let arn = record.arn();
     let view = KeyView {
         account: &record.account,
         policy: &policy,
-        facts: &facts,
+        origin: record.origin.as_str(),
+        spec: record.key_spec.as_str(),
+        usage: record.key_usage.as_str(),
+        multi_region: primary,
+        tags: &record.tags,
     };
     let grants = crate::grants::allows(svc, caller, action, record);
     authz::authorize(&svc.identities, caller, action, &arn, Some(&view), grants)
@@ -255,7 +252,7 @@ pub(crate) fn authorize_record(
 /// `loc.action` authorized.
 pub(crate) async fn load_cached(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     loc: &KeyLocation,
 ) -> Result<Arc<CachedKey>, KmsError> {
     let entry = match svc.cache.get(&loc.account, &loc.region, &loc.key_id) {
@@ -277,7 +274,11 @@ pub(crate) async fn load_cached(
     let view = KeyView {
         account: &entry.account,
         policy: &entry.policy,
-        facts: &entry.facts,
+        origin: entry.origin.as_str(),
+        spec: entry.key_spec.as_str(),
+        usage: entry.key_usage.as_str(),
+        multi_region: entry.multi_region,
+        tags: &entry.tags,
     };
     let grants = crate::grants::allows_cached(svc, caller, &loc.action, &entry);
     authz::authorize(

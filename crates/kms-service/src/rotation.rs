@@ -119,7 +119,7 @@ pub(crate) fn rotate_if_due(svc: &Service, record: &mut KeyRecord, now: Timestam
 /// EnableKeyRotation: automatic rotation every RotationPeriodInDays (90-2560, default 365).
 pub(crate) async fn enable_key_rotation(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: EnableKeyRotationRequest,
 ) -> Result<(), KmsError> {
     let period = req.rotation_period_in_days.unwrap_or(DEFAULT_PERIOD_DAYS);
@@ -164,7 +164,7 @@ pub(crate) async fn enable_key_rotation(
 /// DisableKeyRotation: no more automatic rotations.
 pub(crate) async fn disable_key_rotation(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: DisableKeyRotationRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -196,7 +196,7 @@ pub(crate) async fn disable_key_rotation(
 /// GetKeyRotationStatus: whether rotation is on, its period and the next date.
 pub(crate) async fn get_key_rotation_status(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: GetKeyRotationStatusRequest,
 ) -> Result<GetKeyRotationStatusResponse, KmsError> {
     let loc = locate(
@@ -229,7 +229,7 @@ pub(crate) async fn get_key_rotation_status(
 /// within the call, so no rotation is ever left in progress.
 pub(crate) async fn rotate_key_on_demand(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: RotateKeyOnDemandRequest,
 ) -> Result<RotateKeyOnDemandResponse, KmsError> {
     let loc = locate(
@@ -299,7 +299,7 @@ pub(crate) async fn rotate_key_on_demand(
 /// ListKeyRotations: completed rotations, or every material version (SPEC A45).
 pub(crate) async fn list_key_rotations(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ListKeyRotationsRequest,
 ) -> Result<ListKeyRotationsResponse, KmsError> {
     // Step 1: the key, which must be one that rotates.

@@ -49,7 +49,7 @@ pub(crate) fn merged(mut existing: Vec<Tag>, new: Vec<Tag>) -> Result<Vec<Tag>, 
 /// TagResource: adds or replaces tags.
 pub(crate) async fn tag_resource(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: TagResourceRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -71,7 +71,7 @@ pub(crate) async fn tag_resource(
 /// UntagResource: removes tags; a tag key the key does not have is ignored.
 pub(crate) async fn untag_resource(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: UntagResourceRequest,
 ) -> Result<(), KmsError> {
     let loc = locate(
@@ -93,7 +93,7 @@ pub(crate) async fn untag_resource(
 /// ListResourceTags: the key's tags in pages of at most 50.
 pub(crate) async fn list_resource_tags(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     req: ListResourceTagsRequest,
 ) -> Result<ListResourceTagsResponse, KmsError> {
     // Step 1: the key.

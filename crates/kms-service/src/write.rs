@@ -10,8 +10,43 @@ use crate::replication;
 use crate::resolve::{key_not_found, load_record, KeyLocation};
 use crate::Service;
 
-/// How often a write is retried when another write to the same key won the race.
+/// How often a write is retried when another write to the same key won the race (only
+/// another node writing the same key can win it: this node's writes to one key queue).
 const MAX_ATTEMPTS: usize = 16;
+
+/// How many locks the writes of this node are spread over, by key.
+const WRITE_LOCKS: usize = 256;
+
+/// Writes of this node to one key queue behind each other instead of racing (and retrying):
+/// a hot key under concurrent TagResource calls costs waits, never ConflictException.
+pub(crate) struct WriteLocks {
+    locks: Vec<tokio::sync::Mutex<()>>,
+    hasher: std::hash::RandomState,
+}
+
+impl WriteLocks {
+    /// One lock per shard of keys.
+    pub fn new() -> WriteLocks {
+        WriteLocks {
+            locks: (0..WRITE_LOCKS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    /// The lock of a key.
+    pub async fn lock(
+        &self,
+        account: &str,
+        region: &str,
+        key_id: &str,
+    ) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::BuildHasher;
+        let index = (self.hasher.hash_one((account, region, key_id)) as usize) % WRITE_LOCKS;
+        self.locks[index].lock().await
+    }
+}
 
 /// A store failure as the client sees it: an internal error, with the detail logged.
 pub(crate) fn store_error(err: StoreError) -> KmsError {
@@ -59,7 +94,7 @@ pub(crate) async fn commit(
 /// got there first. The cache entry of the key is replaced by the written record.
 pub(crate) async fn update_key<T>(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     loc: &KeyLocation,
     op: Operation,
     mut change: impl FnMut(&mut KeyRecord, Timestamp) -> Result<T, KmsError>,
@@ -70,11 +105,15 @@ pub(crate) async fn update_key<T>(
 /// [`update_key`] for a change that also sends entries to other regions.
 pub(crate) async fn update_key_with<T>(
     svc: &Service,
-    caller: &Ctx,
+    caller: &Ctx<'_>,
     loc: &KeyLocation,
     op: Operation,
     mut change: impl FnMut(&mut KeyRecord, Timestamp, &mut Outbound) -> Result<T, KmsError>,
 ) -> Result<(T, KeyRecord), KmsError> {
+    let _queued = svc
+        .write_locks
+        .lock(&loc.account, &loc.region, &loc.key_id)
+        .await;
     for _ in 0..MAX_ATTEMPTS {
         // Step 1: read the record and consult the key-state table.
         let mut record = load_record(svc, caller, loc).await?;
@@ -106,6 +145,7 @@ pub(crate) async fn update_internal(
     key_id: &str,
     mut change: impl FnMut(&mut KeyRecord, Timestamp) -> Option<Vec<OutboxEntry>>,
 ) -> Result<Option<KeyRecord>, KmsError> {
+    let _queued = svc.write_locks.lock(account, region, key_id).await;
     for _ in 0..MAX_ATTEMPTS {
         let Some(mut record) = svc
             .store
