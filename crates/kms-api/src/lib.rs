@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod peer;
 pub mod sigv4;
 pub mod time;
 pub mod validate;
@@ -37,6 +38,21 @@ pub trait Backend: Send + Sync + 'static {
         caller: &Caller,
         input: serde_json::Value,
     ) -> Result<Vec<u8>, KmsError>;
+
+    /// The refusal of a request signed for `region` when this deployment does not host it.
+    fn region_refusal(&self, _region: &str) -> Option<KmsError> {
+        None
+    }
+
+    /// This deployment's public key for material in transit from peers, if it has peers.
+    fn peer_public_key(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Applies one replication entry sent by the authenticated peer `peer`.
+    async fn peer_receive(&self, _peer: &str, _body: &[u8]) -> Result<(), KmsError> {
+        Err(KmsError::unsupported("This kmsd deployment has no peers."))
+    }
 }
 
 #[async_trait::async_trait]
@@ -48,6 +64,18 @@ impl Backend for kms_service::Service {
         input: serde_json::Value,
     ) -> Result<Vec<u8>, KmsError> {
         kms_service::Service::call(self, op, caller, input).await
+    }
+
+    fn region_refusal(&self, region: &str) -> Option<KmsError> {
+        kms_service::Service::region_refusal(self, region)
+    }
+
+    fn peer_public_key(&self) -> Option<Vec<u8>> {
+        kms_service::Service::peer_public_key(self)
+    }
+
+    async fn peer_receive(&self, peer: &str, body: &[u8]) -> Result<(), KmsError> {
+        kms_service::Service::peer_receive(self, peer, body).await
     }
 }
 
@@ -84,4 +112,6 @@ pub struct ApiConfig {
     /// The TLS configuration; `None` serves plain HTTP. Its ALPN list decides whether HTTP/2
     /// is offered over TLS.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The peer deployments whose signed requests the `/peer/*` routes accept.
+    pub peers: Vec<peer::PeerCredential>,
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use kms_model::{Caller, ErrorCode, KmsError, Operation, Partition};
 
+use crate::peer::{self, PeerAuth};
 use crate::server::MAX_BODY_BYTES;
 use crate::sigv4::{RequestParts, Verifier};
 use crate::{time, validate, Backend};
@@ -32,6 +33,7 @@ const AMZ_JSON: &str = "application/x-amz-json-1.1";
 pub(crate) struct App<B> {
     backend: Arc<B>,
     verifier: Verifier,
+    peers: PeerAuth,
     secure_transport: bool,
 }
 
@@ -43,14 +45,22 @@ enum Reply {
     NoRoute,
     /// The answer of the KMS API.
     Api(Result<Vec<u8>, KmsError>),
+    /// The answer of a `/peer/*` route, with the extra headers it carries.
+    Peer(Result<(Vec<u8>, Vec<(&'static str, String)>), KmsError>),
 }
 
 impl<B: Backend> App<B> {
     /// The shared state over a backend and a verifier.
-    pub(crate) fn new(backend: Arc<B>, verifier: Verifier, secure_transport: bool) -> Self {
+    pub(crate) fn new(
+        backend: Arc<B>,
+        verifier: Verifier,
+        peers: PeerAuth,
+        secure_transport: bool,
+    ) -> Self {
         App {
             backend,
             verifier,
+            peers,
             secure_transport,
         }
     }
@@ -96,6 +106,9 @@ impl<B: Backend> App<B> {
         match (req.method(), req.uri().path()) {
             (&Method::GET, "/health") => Reply::Health,
             (&Method::POST, "/") => Reply::Api(self.api(req, peer).await),
+            (&Method::POST, "/peer/replicate") | (&Method::GET, "/peer/public-key") => {
+                Reply::Peer(self.peer_api(req).await)
+            }
             _ => Reply::NoRoute,
         }
     }
@@ -107,15 +120,7 @@ impl<B: Backend> App<B> {
         let body = read_body(body, &parts.headers).await?;
 
         // Authenticate; over HTTP/2 the host is the `:authority`, which is signed as `host`.
-        if !parts.headers.contains_key(HOST) {
-            if let Some(authority) = parts
-                .uri
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-            {
-                parts.headers.insert(HOST, authority);
-            }
-        }
+        host_from_authority(&mut parts);
         let request = RequestParts {
             method: parts.method.as_str(),
             path: parts.uri.path(),
@@ -128,6 +133,11 @@ impl<B: Backend> App<B> {
         span.record("access_key_id", identity.access_key_id.as_str());
         span.record("principal", identity.principal_arn.as_str());
         span.record("region", identity.region.as_str());
+
+        // A region another deployment hosts is refused here, naming that deployment.
+        if let Some(refusal) = self.backend.region_refusal(identity.region.as_str()) {
+            return Err(refusal);
+        }
 
         // The China partition's symmetric keys are SM4, which kmsd does not implement.
         if identity.region.partition() == Partition::AwsCn {
@@ -152,6 +162,39 @@ impl<B: Backend> App<B> {
             source_ip: Some(peer.ip()),
         };
         self.call_backend(op, caller, input).await
+    }
+
+    /// The peer API: body, peer signature, then the route's work (see [`crate::peer`]).
+    async fn peer_api(
+        &self,
+        req: Request<Incoming>,
+    ) -> Result<(Vec<u8>, Vec<(&'static str, String)>), KmsError> {
+        // Step 1: read and authenticate, against the peer credentials only.
+        let (mut parts, body) = req.into_parts();
+        let body = read_body(body, &parts.headers).await?;
+        host_from_authority(&mut parts);
+        let request = RequestParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+        };
+        let verified = self.peers.verify(&request)?;
+        Span::current().record("principal", verified.peer.as_str());
+
+        // Step 2: the route's work.
+        if parts.method == Method::GET {
+            let key = self
+                .backend
+                .peer_public_key()
+                .ok_or_else(|| KmsError::unsupported("This kmsd deployment has no peers."))?;
+            let body = peer::public_key_body(&key);
+            let mac = peer::public_key_mac(&verified.signing_key, &verified.signature, &body);
+            return Ok((body, vec![(peer::mac_header(), mac)]));
+        }
+        self.backend.peer_receive(&verified.peer, &body).await?;
+        Ok((b"{}".to_vec(), Vec::new()))
     }
 
     /// Calls the backend; a panic inside it is logged and answered as `KMSInternalException`.
@@ -181,6 +224,20 @@ impl<B: Backend> App<B> {
                 Err(KmsError::internal())
             }
         }
+    }
+}
+
+/// Over HTTP/2 the host is the `:authority`, which is signed as `host`: copies it there.
+fn host_from_authority(parts: &mut http::request::Parts) {
+    if parts.headers.contains_key(HOST) {
+        return;
+    }
+    if let Some(authority) = parts
+        .uri
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        parts.headers.insert(HOST, authority);
     }
 }
 
@@ -234,6 +291,7 @@ fn operation(headers: &HeaderMap) -> Result<Operation, KmsError> {
 
 /// Encodes a reply as an HTTP response with the common headers.
 fn encode(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
+    let mut extra = Vec::new();
     let (status, content_type, body, code) = match reply {
         Reply::Health => (
             200,
@@ -248,7 +306,11 @@ fn encode(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
             None,
         ),
         Reply::Api(Ok(body)) => (200, AMZ_JSON, Bytes::from(body), None),
-        Reply::Api(Err(error)) => {
+        Reply::Peer(Ok((body, headers))) => {
+            extra = headers;
+            (200, "application/json", Bytes::from(body), None)
+        }
+        Reply::Api(Err(error)) | Reply::Peer(Err(error)) => {
             let body = serde_json::json!({ "__type": error.code.name(), "message": error.message });
             (
                 error.code.http_status(),
@@ -263,6 +325,11 @@ fn encode(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for (name, value) in extra {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", id);
     }

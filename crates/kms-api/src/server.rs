@@ -45,7 +45,8 @@ pub async fn serve<B: Backend>(
 ) -> std::io::Result<()> {
     // Everything a request needs, shared by every connection.
     let verifier = Verifier::new(config.access_keys, "kms");
-    let app = Arc::new(App::new(backend, verifier, config.tls.is_some()));
+    let peers = crate::peer::PeerAuth::new(&config.peers);
+    let app = Arc::new(App::new(backend, verifier, peers, config.tls.is_some()));
     let tls = config.tls.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

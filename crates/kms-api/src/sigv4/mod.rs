@@ -220,7 +220,7 @@ impl Verifier {
 }
 
 /// The HMAC chain `AWS4<secret>` → date → region → service → `aws4_request`.
-fn derive_signing_key(
+pub(crate) fn derive_signing_key(
     secret: &str,
     date: &str,
     region: &str,

@@ -67,6 +67,7 @@ impl TestServer {
         let config = ApiConfig {
             access_keys: vec![key],
             tls: None,
+            peers: Vec::new(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async move {
