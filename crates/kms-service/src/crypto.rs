@@ -97,15 +97,9 @@ fn check_algorithm(key: &CachedKey, alg: Option<EncryptionAlgorithmSpec>) -> Res
     }
 }
 
-/// Grants do not exist in kmsd yet, so no grant token can be valid.
-fn check_grant_tokens(tokens: &Option<Vec<String>>) -> Result<(), KmsError> {
-    match tokens {
-        Some(t) if !t.is_empty() => Err(KmsError::new(
-            ErrorCode::InvalidGrantTokenException,
-            "The grant token is not valid: kmsd does not support grants yet.",
-        )),
-        _ => Ok(()),
-    }
+/// Each grant token of the request must name an existing grant (InvalidGrantTokenException).
+fn check_grant_tokens(svc: &Service, tokens: &Option<Vec<String>>) -> Result<(), KmsError> {
+    crate::grants::check_tokens(svc, tokens)
 }
 
 /// The key reference a ciphertext of `key` carries.
@@ -160,7 +154,7 @@ pub(crate) async fn encrypt(
     // Step 1: the key, usable for Encrypt, with the one algorithm of a symmetric key.
     let key = usable_key(svc, caller, Operation::Encrypt, &req.key_id).await?;
     check_algorithm(&key, req.encryption_algorithm)?;
-    check_grant_tokens(&req.grant_tokens)?;
+    check_grant_tokens(svc, &req.grant_tokens)?;
     if req.dry_run == Some(true) {
         return Err(dry_run_error());
     }
@@ -268,7 +262,7 @@ pub(crate) async fn decrypt(
             "Recipient (Nitro Enclaves attestation) is not supported by kmsd.",
         ));
     }
-    check_grant_tokens(&req.grant_tokens)?;
+    check_grant_tokens(svc, &req.grant_tokens)?;
     let ignore_ciphertext = req
         .dry_run_modifiers
         .as_ref()
@@ -337,7 +331,7 @@ pub(crate) async fn re_encrypt(
     req: ReEncryptRequest,
 ) -> Result<ReEncryptResponse, KmsError> {
     // Step 1: both keys: the source from the ciphertext (or SourceKeyId), the destination.
-    check_grant_tokens(&req.grant_tokens)?;
+    check_grant_tokens(svc, &req.grant_tokens)?;
     let ignore_ciphertext = req
         .dry_run_modifiers
         .as_ref()
@@ -420,7 +414,7 @@ async fn generate_data_key_common(
     }
     let key = usable_key(svc, caller, op, &req.key_id).await?;
     let length = data_key_length(req.key_spec, req.number_of_bytes)?;
-    check_grant_tokens(&req.grant_tokens)?;
+    check_grant_tokens(svc, &req.grant_tokens)?;
     if req.dry_run == Some(true) {
         return Err(dry_run_error());
     }

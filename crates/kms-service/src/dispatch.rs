@@ -8,7 +8,7 @@ use serde::Serialize;
 use kms_model::{Caller, KmsError, Operation};
 
 use crate::authz::{self, Ctx};
-use crate::{aliases, crypto, import, keys, multi_region, policy, rotation, tags, Service};
+use crate::{aliases, crypto, grants, import, keys, multi_region, policy, rotation, tags, Service};
 
 /// Decodes the request, runs the handler, encodes the response.
 async fn run<Req, Resp, Fut>(
@@ -169,13 +169,15 @@ pub(crate) async fn dispatch(
             op.name()
         ))),
 
-        // Later issues: grants, asymmetric and HMAC keys.
-        CreateGrant
-        | ListGrants
-        | ListRetirableGrants
-        | RetireGrant
-        | RevokeGrant
-        | Sign
+        // Grants.
+        CreateGrant => run(&input, |r| grants::create_grant(svc, caller, r)).await,
+        ListGrants => run(&input, |r| grants::list_grants(svc, caller, r)).await,
+        ListRetirableGrants => run(&input, |r| grants::list_retirable_grants(svc, caller, r)).await,
+        RetireGrant => run(&input, |r| grants::retire_grant(svc, caller, r)).await,
+        RevokeGrant => run(&input, |r| grants::revoke_grant(svc, caller, r)).await,
+
+        // Later issues: asymmetric and HMAC keys.
+        Sign
         | Verify
         | GetPublicKey
         | GenerateDataKeyPair
