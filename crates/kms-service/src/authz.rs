@@ -9,7 +9,7 @@
 //!   identity policies too), or its account, which delegates to the account's identity
 //!   policies. The account root needs no identity policy: it has every IAM permission.
 //! - Actions without a key are decided by identity policies alone; the root may do them all.
-//! - A grant allows its operations for its grantee.
+//! - A grant allows its operations for its grantee, unless a policy denies them explicitly.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -206,12 +206,13 @@ pub(crate) fn authorize(
     };
     match (evaluation.decision, evaluation.principal_match) {
         (Decision::Deny, _) => Err(deny("with an explicit deny in a resource-based policy")),
+        // A grant for this principal and operation allows it, whatever else the policies say
+        // (short of an explicit deny).
+        _ if grant_allows => Ok(()),
         (Decision::Allow, PrincipalMatch::Direct) if same_account || identity_allows => Ok(()),
         (Decision::Allow, PrincipalMatch::Direct) => Err(no_identity()),
         (Decision::Allow, PrincipalMatch::AccountDelegation) if identity_allows => Ok(()),
         (Decision::Allow, PrincipalMatch::AccountDelegation) => Err(no_identity()),
-        // Step 5: a grant for this principal and operation allows it too.
-        _ if grant_allows => Ok(()),
         _ => Err(deny(&format!(
             "because no resource-based policy allows the {action} action"
         ))),
