@@ -301,6 +301,18 @@ fn request_keys(ctx: &mut Context, op: Operation, input: &serde_json::Value) {
             ctx.insert(key, v);
         }
     }
+    // Operations whose algorithm defaults to SYMMETRIC_DEFAULT carry it when it is left out.
+    let symmetric_default = matches!(
+        op,
+        Operation::Encrypt
+            | Operation::Decrypt
+            | Operation::ReEncrypt
+            | Operation::GenerateDataKey
+            | Operation::GenerateDataKeyWithoutPlaintext
+    );
+    if symmetric_default && text("EncryptionAlgorithm").is_none() {
+        ctx.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    }
     if op == Operation::ImportKeyMaterial {
         let model = text("ExpirationModel").unwrap_or("KEY_MATERIAL_EXPIRES");
         ctx.insert("kms:ExpirationModel", model);

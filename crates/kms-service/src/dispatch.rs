@@ -62,6 +62,11 @@ fn authorize_keyless(
         return Ok(());
     }
     authz::authorize(&svc.identities, ctx, &authz::action(op), "*", None, false)?;
+    // Tags on CreateKey also need kms:TagResource (identity policy).
+    let tagged = input.get("Tags").and_then(|t| t.as_array()).is_some_and(|t| !t.is_empty());
+    if op == CreateKey && tagged {
+        authz::authorize(&svc.identities, ctx, "kms:TagResource", "*", None, false)?;
+    }
     if op == CreateKey && input.get("MultiRegion").and_then(|m| m.as_bool()) == Some(true) {
         let action = "iam:CreateServiceLinkedRole";
         authz::authorize(&svc.identities, ctx, action, "*", None, false)?;
