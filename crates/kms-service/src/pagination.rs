@@ -23,6 +23,25 @@ pub(crate) fn next_marker(last: &str) -> String {
     encode(&format!("v1:{last}"))
 }
 
+/// One page of an in-memory list, by position: the items after the request's Marker (the
+/// position the previous page ended at), at most `limit`, and the NextMarker if more follow.
+pub(crate) fn page_of<T: Clone>(
+    items: &[T],
+    marker: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<T>, Option<String>), KmsError> {
+    let start = match after(marker)? {
+        Some(pos) => pos
+            .parse::<usize>()
+            .map_err(|_| KmsError::new(ErrorCode::InvalidMarkerException, "Invalid marker."))?,
+        None => 0,
+    };
+    let page: Vec<T> = items.iter().skip(start).take(limit).cloned().collect();
+    let end = start + page.len();
+    let next = (end < items.len()).then(|| next_marker(&end.to_string()));
+    Ok((page, next))
+}
+
 /// The page size: the request's Limit (already range-checked by the validator) or the default.
 pub(crate) fn limit(requested: Option<i64>, default: usize, max: usize) -> usize {
     requested

@@ -340,19 +340,11 @@ pub(crate) async fn list_key_rotations(
             key_material_description: m.import.as_ref().and_then(|i| i.description.clone()),
         })
         .collect();
-    let start = match pagination::after(req.marker.as_deref())? {
-        Some(pos) => pos
-            .parse::<usize>()
-            .map_err(|_| KmsError::new(ErrorCode::InvalidMarkerException, "Invalid marker."))?,
-        None => 0,
-    };
     let limit = pagination::limit(req.limit, 100, 1000);
-    let page: Vec<RotationsListEntry> = entries.iter().skip(start).take(limit).cloned().collect();
-    let end = start + page.len();
-    let truncated = end < entries.len();
+    let (page, next_marker) = pagination::page_of(&entries, req.marker.as_deref(), limit)?;
     Ok(ListKeyRotationsResponse {
         rotations: Some(page),
-        next_marker: truncated.then(|| pagination::next_marker(&end.to_string())),
-        truncated: Some(truncated),
+        truncated: Some(next_marker.is_some()),
+        next_marker,
     })
 }

@@ -109,31 +109,17 @@ pub(crate) async fn list_resource_tags(
     key_state::check(Operation::ListResourceTags, &record)?;
 
     // Step 2: the page, by position in the key's tag list.
-    let start = match pagination::after(req.marker.as_deref())? {
-        Some(pos) => pos
-            .parse::<usize>()
-            .map_err(|_| KmsError::new(ErrorCode::InvalidMarkerException, "Invalid marker."))?,
-        None => 0,
-    };
     if let Some(over) = req.limit.filter(|l| *l > MAX_TAGS as i64) {
         return Err(KmsError::validation(format!(
             "1 validation error detected: Value '{over}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to {MAX_TAGS}"
         )));
     }
     let limit = pagination::limit(req.limit, MAX_TAGS, MAX_TAGS);
-    let tags: Vec<Tag> = record
-        .tags
-        .iter()
-        .skip(start)
-        .take(limit)
-        .cloned()
-        .collect();
-    let end = start + tags.len();
-    let truncated = end < record.tags.len();
+    let (tags, next_marker) = pagination::page_of(&record.tags, req.marker.as_deref(), limit)?;
     Ok(ListResourceTagsResponse {
         tags: Some(tags),
-        next_marker: truncated.then(|| pagination::next_marker(&end.to_string())),
-        truncated: Some(truncated),
+        truncated: Some(next_marker.is_some()),
+        next_marker,
     })
 }
 
