@@ -190,6 +190,17 @@ pub(crate) async fn replicate_key(
     )
     .await?;
 
+    // A replica in a region this deployment hosts exists at once, Creating, until the worker
+    // applies the snapshot that completes it (which may already have happened).
+    if svc.peers.topology().hosts(&region) {
+        if let Some(replica) = replication::creating_replica(&written, &region, &create) {
+            match svc.store.create_key(&replica).await {
+                Ok(()) | Err(kms_store::StoreError::AlreadyExists) => {}
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+    }
+
     // Step 4: the answer describes the replica as it starts: Creating (SPEC B7).
     let mut replica = written.clone();
     replica.region = region.clone();

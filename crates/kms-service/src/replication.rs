@@ -496,9 +496,39 @@ fn new_replica(
     snapshot: &Snapshot<'_>,
     create: &Create,
 ) -> KeyRecord {
-    let shared = snapshot.shared;
-    let external = shared.origin == OriginType::External;
-    let mut record = KeyRecord {
+    let mut record = replica_shell(account, region, key_id, snapshot.shared, create);
+    merge(&mut record, snapshot);
+    record
+}
+
+/// The replica ReplicateKey writes at once in a region this deployment hosts: Creating, with
+/// its own properties and no material, until the snapshot that completes it is applied
+/// (SPEC B7-B8: a replica being created can already be managed).
+pub(crate) fn creating_replica(
+    primary: &KeyRecord,
+    region: &str,
+    create: &Create,
+) -> Option<KeyRecord> {
+    let shared = shared(primary)?;
+    Some(replica_shell(
+        &primary.account,
+        region,
+        &primary.key_id,
+        &shared,
+        create,
+    ))
+}
+
+/// A replica record with its own properties and the set's membership, at version 0 so that
+/// any snapshot of the primary applies to it; Creating until one does.
+fn replica_shell(
+    account: &str,
+    region: &str,
+    key_id: &str,
+    shared: &Shared,
+    create: &Create,
+) -> KeyRecord {
+    KeyRecord {
         account: account.to_string(),
         region: region.to_string(),
         key_id: key_id.to_string(),
@@ -507,12 +537,7 @@ fn new_replica(
         key_spec: shared.key_spec,
         key_usage: shared.key_usage,
         origin: shared.origin,
-        // AWS_KMS replicas receive every material version; EXTERNAL ones wait for an import.
-        state: if external {
-            KeyState::PendingImport
-        } else {
-            KeyState::Enabled
-        },
+        state: KeyState::Creating,
         deletion_date: None,
         pending_window_days: None,
         policy: create.policy.clone(),
@@ -529,9 +554,7 @@ fn new_replica(
         }),
         last_usage: None,
         version: 0,
-    };
-    merge(&mut record, snapshot);
-    record
+    }
 }
 
 /// Whether a copy whose multi-Region state is `mr` accepts `snapshot` (the primary's fence):
@@ -602,6 +625,15 @@ fn merge(record: &mut KeyRecord, snapshot: &Snapshot<'_>) -> bool {
         materials.push(m);
     }
     record.materials = materials;
+
+    // Step 4: a replica being created is complete: AWS_KMS replicas now hold every material
+    // version; EXTERNAL ones wait for their own import.
+    if record.state == KeyState::Creating {
+        record.state = match shared.origin {
+            OriginType::External => KeyState::PendingImport,
+            _ => KeyState::Enabled,
+        };
+    }
     true
 }
 
