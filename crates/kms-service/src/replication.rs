@@ -473,13 +473,15 @@ async fn apply_snapshot(
             return Ok(());
         };
         let record = new_replica(account, target, key_id, snapshot, create);
-        return match svc.store.create_key(&record).await {
-            Ok(()) | Err(kms_store::StoreError::AlreadyExists) => {
+        match svc.store.create_key(&record).await {
+            Ok(()) => {
                 svc.cache.remove(account, target, key_id);
-                Ok(())
+                return Ok(());
             }
-            Err(e) => Err(store_error(e)),
-        };
+            // ReplicateKey wrote the Creating replica meanwhile: complete it below.
+            Err(kms_store::StoreError::AlreadyExists) => {}
+            Err(e) => return Err(store_error(e)),
+        }
     }
     update_internal(svc, account, target, key_id, |rec, _| {
         merge(rec, snapshot).then(Vec::new)
