@@ -324,6 +324,9 @@ where
     Ok((parts.status, parts.headers, body))
 }
 
+/// A signed request, its signature and the signing key of its scope.
+type Signed = (Request<Full<Bytes>>, String, Zeroizing<[u8; 32]>);
+
 /// The request with its SigV4 headers, the signature and the signing key.
 fn sign(
     cred: &PeerCredential,
@@ -331,7 +334,7 @@ fn sign(
     path: &str,
     authority: &str,
     body: Vec<u8>,
-) -> Result<(Request<Full<Bytes>>, String, Zeroizing<[u8; 32]>), http::Error> {
+) -> Result<Signed, http::Error> {
     // Step 1: the headers that are signed.
     let amz_date = time::format_amz(time::now_secs());
     let date = amz_date.get(..8).unwrap_or_default().to_string();

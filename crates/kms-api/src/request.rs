@@ -37,6 +37,9 @@ pub(crate) struct App<B> {
     secure_transport: bool,
 }
 
+/// The body of a peer route's answer and the extra headers it carries.
+type PeerAnswer = (Vec<u8>, Vec<(&'static str, String)>);
+
 /// What a route produced, before encoding.
 enum Reply {
     /// `GET /health`.
@@ -46,7 +49,7 @@ enum Reply {
     /// The answer of the KMS API.
     Api(Result<Vec<u8>, KmsError>),
     /// The answer of a `/peer/*` route, with the extra headers it carries.
-    Peer(Result<(Vec<u8>, Vec<(&'static str, String)>), KmsError>),
+    Peer(Result<PeerAnswer, KmsError>),
 }
 
 impl<B: Backend> App<B> {
@@ -165,10 +168,7 @@ impl<B: Backend> App<B> {
     }
 
     /// The peer API: body, peer signature, then the route's work (see [`crate::peer`]).
-    async fn peer_api(
-        &self,
-        req: Request<Incoming>,
-    ) -> Result<(Vec<u8>, Vec<(&'static str, String)>), KmsError> {
+    async fn peer_api(&self, req: Request<Incoming>) -> Result<PeerAnswer, KmsError> {
         // Step 1: read and authenticate, against the peer credentials only.
         let (mut parts, body) = req.into_parts();
         let body = read_body(body, &parts.headers).await?;

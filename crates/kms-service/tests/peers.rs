@@ -2,6 +2,11 @@
 //! eu-west-1. Replicas are created across the link with their material re-encrypted, a region
 //! hosted elsewhere is refused, an unreachable peer blocks only its own entries, and transient
 //! states end after the bound (ARCHITECTURE.md "Multi-Region keys and replication").
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};

@@ -21,6 +21,10 @@ first start. A backup of a data directory that holds its own root key exposes ev
 Access keys: taken from [[access_keys]] in the TOML file. Without any, kmsd generates one for
 account 000000000000 on first start and writes it to <data-dir>/credentials (profile [kmsd]).
 
+Replication between deployments: `regions` (what this deployment hosts) and [[peers]] (other
+kmsd deployments, the regions they host and the credential shared with each) in the TOML file;
+a request for a region a peer hosts is refused naming that peer.
+
 See docs/configuration.md for every field of the TOML file.";
 
 /// kmsd: a self-hosted key management service that speaks the AWS KMS API.

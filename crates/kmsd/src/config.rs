@@ -15,6 +15,8 @@ use kms_model::AccountId;
 use crate::cli::ServeArgs;
 use crate::credentials::Credential;
 
+pub mod peers;
+
 /// The listen address when none is configured.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The data directory when none is configured, relative to the working directory.
@@ -48,6 +50,14 @@ pub struct FileConfig {
     /// IAM identity policies attached to principals.
     #[serde(default)]
     pub policies: Vec<PolicyEntry>,
+    /// The regions this deployment hosts; default: every region no peer hosts.
+    pub regions: Option<Vec<String>>,
+    /// How long, in seconds, a key may stay Creating or Updating while the peer it waits for
+    /// is unreachable before the change is rolled back; default 30.
+    pub replication_timeout_secs: Option<u64>,
+    /// The peer deployments that host the other regions.
+    #[serde(default)]
+    pub peers: Vec<peers::PeerEntry>,
 }
 
 /// One `[[policies]]` table: an IAM identity policy document attached to a principal.
@@ -111,6 +121,8 @@ pub struct Settings {
     pub access_keys: Vec<Credential>,
     /// The identity policies, parsed, by principal.
     pub identity_policies: kms_service::IdentityPolicies,
+    /// The hosted regions and the peer deployments.
+    pub replication: peers::Replication,
 }
 
 /// Why the configuration cannot be used.
@@ -275,6 +287,19 @@ fn merge(
         None => kms_service::IdentityPolicies::new(),
     };
 
+    // So do the hosted regions and the peers.
+    let replication = match (&file_path, base) {
+        (Some(path), Some(base)) => {
+            let raw = peers::Raw {
+                regions: file.regions,
+                timeout_secs: file.replication_timeout_secs,
+                peers: file.peers,
+            };
+            peers::validate(raw, path, base)?
+        }
+        _ => peers::Replication::default(),
+    };
+
     Ok(Settings {
         listen,
         data_dir,
@@ -283,6 +308,7 @@ fn merge(
         root_key_file,
         access_keys,
         identity_policies,
+        replication,
     })
 }
 
@@ -708,7 +734,8 @@ mod tests {
             principal = "arn:aws:iam::111122223333:user/alice"
             document = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}]}'
         "#;
-        let merged = parse(good, &path).and_then(|f| merge(&ServeArgs::default(), Some((f, path)), None));
+        let merged =
+            parse(good, &path).and_then(|f| merge(&ServeArgs::default(), Some((f, path)), None));
         assert!(merged.is_ok());
         let bad = r#"
             [[policies]]
@@ -807,5 +834,75 @@ mod tests {
                 .starts_with("cannot read config file /nonexistent/kmsd.toml"),
             "{e}"
         );
+    }
+
+    const PEER: &str = r#"
+        [[peers]]
+        name = "west"
+        url = "http://10.0.0.2:8080/"
+        regions = ["eu-west-1", "eu-central-1"]
+        access_key_id = "PEERKEYWEST"
+        secret = "a-shared-peer-secret"
+    "#;
+
+    fn settings_of(text: &str) -> Settings {
+        let path = PathBuf::from("/etc/kmsd/kmsd.toml");
+        merge(&ServeArgs::default(), file(text), None)
+            .unwrap_or_else(|e| panic!("{e}; path {}", path.display()))
+    }
+
+    #[test]
+    fn regions_and_peers_are_read() {
+        let text =
+            format!("regions = [\"us-east-1\"]\nreplication_timeout_secs = 5\n{PEER}{ONE_KEY}");
+        let r = settings_of(&text).replication;
+        assert_eq!(r.regions, Some(vec!["us-east-1".to_string()]));
+        assert_eq!(r.transient_timeout, Some(std::time::Duration::from_secs(5)));
+        assert_eq!(r.peers.len(), 1);
+        let peer = &r.peers[0];
+        assert_eq!(peer.name, "west");
+        assert_eq!(peer.url, "http://10.0.0.2:8080");
+        assert_eq!(peer.regions, ["eu-west-1", "eu-central-1"]);
+        assert_eq!(peer.secret.as_str(), "a-shared-peer-secret");
+        assert!(!format!("{r:?}").contains("a-shared-peer-secret"));
+    }
+
+    #[test]
+    fn without_regions_or_peers_every_region_is_hosted() {
+        let r = settings_of(ONE_KEY).replication;
+        assert!(r.regions.is_none() && r.peers.is_empty() && r.transient_timeout.is_none());
+    }
+
+    #[test]
+    fn bad_replication_settings_are_refused_naming_the_field() {
+        let cases = [
+            ("regions = [\"us-east-9x\"]\n".to_string(), "regions"),
+            ("regions = []\n".to_string(), "regions"),
+            (
+                "replication_timeout_secs = 0\n".to_string(),
+                "replication_timeout_secs",
+            ),
+            (
+                format!("regions = [\"eu-west-1\"]\n{PEER}"),
+                "peers[0].regions: eu-west-1 is also in this deployment's regions",
+            ),
+            (format!("{PEER}{PEER}"), "peers[1].name"),
+            (PEER.replace("http://", "ftp://"), "peers[0].url"),
+            (PEER.replace("http://", "https://"), "peers[0].ca_file"),
+            (PEER.replace("a-shared-peer-secret", ""), "peers[0].secret"),
+            (
+                PEER.replace("PEERKEYWEST", "PEER/KEY"),
+                "peers[0].access_key_id",
+            ),
+            (
+                format!("{PEER}public_key = \"abcd\"\n"),
+                "peers[0].public_key",
+            ),
+        ];
+        for (extra, field) in cases {
+            let error = error_of(&format!("{extra}{ONE_KEY}"));
+            assert!(error.contains(field), "{field}: {error}");
+            assert!(!error.contains("a-shared-peer-secret"), "{error}");
+        }
     }
 }

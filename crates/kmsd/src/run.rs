@@ -24,6 +24,8 @@ use crate::credentials::{self, CredentialsError};
 use crate::root_key::{self, RootKeyError};
 use crate::tls::{self, TlsError};
 
+mod peering;
+
 /// The name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "kmsd.sqlite3";
 
@@ -72,6 +74,9 @@ pub enum RunError {
         /// The cause.
         source: io::Error,
     },
+    /// Replication between deployments cannot be set up (peer key, CA files).
+    #[error("peers: {0}")]
+    Peers(String),
     /// Any other I/O failure of the runtime, signals or server.
     #[error("{what}: {source}")]
     Io {
@@ -141,12 +146,22 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     // The access keys: configured, else the generated credential.
     let (access_keys, generated) = access_keys(settings.access_keys, &settings.data_dir)?;
 
+    // Replication between deployments, when configured: peer key, transport, topology.
+    let peering = peering::build(&settings.replication, &sealer, &settings.data_dir)?;
+
     // The service and its scheduler.
     let options = kms_service::ServiceOptions {
         identity_policies: settings.identity_policies.clone(),
         ..Default::default()
     };
     let service = Service::new_with(Arc::new(store), sealer, Arc::new(SystemClock), options);
+    let peers = match peering {
+        Some((peering, credentials)) => {
+            service.set_peering(peering);
+            credentials
+        }
+        None => Vec::new(),
+    };
     let _scheduler = service.start_background();
 
     // Signals are installed before the ready line, so none sent after it is missed.
@@ -172,7 +187,11 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     }
     eprintln!("kmsd listening on {scheme}://{addr}");
 
-    let config = kms_api::ApiConfig { access_keys, tls };
+    let config = kms_api::ApiConfig {
+        access_keys,
+        tls,
+        peers,
+    };
     kms_api::serve(listener, service, config, shutdown)
         .await
         .map_err(|source| RunError::Io {
