@@ -114,6 +114,11 @@ impl Walk {
         };
         object.retain(|_, v| !v.is_null());
         for member in members {
+            // Absent optional members cost nothing: no path is built for them.
+            let present = object.contains_key(member.name);
+            if !present && !member.required {
+                continue;
+            }
             let child = join(path, &lower_camel(member.name));
             match object.get_mut(member.name) {
                 None if member.required => {

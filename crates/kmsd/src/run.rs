@@ -100,7 +100,7 @@ impl RunError {
 /// Runs `kmsd serve` with `args` until SIGTERM or SIGINT.
 pub fn serve(args: ServeArgs) -> Result<(), RunError> {
     let settings = config::load(&args, std::env::var("RUST_LOG").ok())?;
-    init_logging(&settings.log_filter);
+    let _log_writer = init_logging(&settings.log_filter);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -114,15 +114,22 @@ pub fn serve(args: ServeArgs) -> Result<(), RunError> {
     result
 }
 
-/// Logs to stderr through `filter`, which [`config`] has checked.
-fn init_logging(filter: &str) {
+/// Logs to stderr through `filter`, which [`config`] has checked. Lines go through a
+/// background writer thread, so that a request never waits on a write to stderr (one access
+/// line per request); nothing is dropped: when the thread falls behind, logging waits. The
+/// returned guard flushes what is queued when it is dropped, at exit.
+fn init_logging(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(io::stderr());
     // Fails only if a subscriber is already installed, which then keeps logging.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(io::stderr)
+        .with_writer(writer)
         .with_ansi(io::stderr().is_terminal())
         .try_init();
+    guard
 }
 
 /// Builds the layers bottom up, binds, announces, and serves until a signal.
@@ -152,7 +159,6 @@ async fn serve_async(settings: Settings) -> Result<(), RunError> {
     // The service and its scheduler.
     let options = kms_service::ServiceOptions {
         identity_policies: settings.identity_policies.clone(),
-        ..Default::default()
     };
     let service = Service::new_with(Arc::new(store), sealer, Arc::new(SystemClock), options);
     let peers = match peering {
