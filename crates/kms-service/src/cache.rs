@@ -27,11 +27,11 @@ const SHARDS: usize = 64;
 pub(crate) struct CachedMaterial {
     /// The binary material ID (the ciphertext header carries it).
     pub id: [u8; 32],
-    /// The material ID as 64 hex characters (responses carry it).
-    pub id_hex: String,
     /// When imported material expires; the cryptographic path refuses it from then on.
     pub valid_to: Option<Timestamp>,
-    sealed: Vec<u8>,
+    /// The sealed material until its first use; dropped once it is unsealed, so that a key in
+    /// use holds its material once, not twice.
+    sealed: Mutex<Option<Box<[u8]>>>,
     secret: OnceLock<SecretBytes>,
 }
 
@@ -58,8 +58,6 @@ pub(crate) struct CachedKey {
     pub region: String,
     pub key_id: String,
     pub arn: String,
-    /// The owner sealed material is bound to (see `keys::material_owner`).
-    pub owner: String,
     pub state: KeyState,
     pub key_spec: KeySpec,
     pub key_usage: KeyUsageType,
@@ -108,17 +106,38 @@ impl CachedKey {
 }
 
 impl CachedMaterial {
+    /// The material ID as 64 hex characters (responses carry it).
+    pub fn id_hex(&self) -> String {
+        kms_crypto::material_id_hex(&self.id)
+    }
+
     /// The material in the clear, unsealed on first use.
     pub fn secret(&self, sealer: &Sealer, key: &CachedKey) -> Result<&SecretBytes, KmsError> {
         if let Some(secret) = self.secret.get() {
             return Ok(secret);
         }
-        let aad = crate::keys::material_aad(&key.owner, &self.id_hex);
-        let opened = sealer.open(kms_crypto::Purpose::KeyMaterial, &aad, &self.sealed).map_err(|e| {
-            tracing::error!(key_id = %key.key_id, error = %e, "sealed key material does not open");
+        // One caller unseals; the others wait for it on the lock, then find the secret.
+        let mut sealed = self.sealed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(secret) = self.secret.get() {
+            return Ok(secret);
+        }
+        let failed = || {
+            tracing::error!(key_id = %key.key_id, "sealed key material does not open");
             KmsError::internal()
-        })?;
-        Ok(self.secret.get_or_init(|| opened))
+        };
+        let blob = sealed.as_deref().ok_or_else(failed)?;
+        let owner = if key.key_id.starts_with("mrk-") {
+            format!("{}:{}", key.account, key.key_id)
+        } else {
+            key.arn.clone()
+        };
+        let aad = crate::keys::material_aad(&owner, &self.id_hex());
+        let opened = sealer
+            .open(kms_crypto::Purpose::KeyMaterial, &aad, blob)
+            .map_err(|_| failed())?;
+        let secret = self.secret.get_or_init(|| opened);
+        *sealed = None;
+        Ok(secret)
     }
 }
 
@@ -259,12 +278,16 @@ impl KeyCache {
         });
     }
 
-    /// Takes every key with an unflushed use.
-    pub fn take_dirty(&self) -> Vec<DirtyKey> {
+    /// Takes up to `limit` keys with an unflushed use (the rest wait for the next call).
+    pub fn take_dirty(&self, limit: usize) -> Vec<DirtyKey> {
         let mut out = Vec::new();
         for shard in &self.shards {
             let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
-            out.append(&mut dirty);
+            let take = dirty.len().min(limit - out.len());
+            out.extend(dirty.drain(..take));
+            if out.len() == limit {
+                break;
+            }
         }
         out
     }
@@ -283,30 +306,34 @@ fn build_entry(
         .filter_map(|m| {
             let id = kms_crypto::parse_material_id(&m.id)?;
             let secret = OnceLock::new();
-            if let Some(s) = previous
+            let unsealed = previous
                 .and_then(|p| p.material(&id))
-                .and_then(|p| p.secret.get())
-            {
-                let _ = secret.set(s.clone());
-            }
+                .and_then(|p| p.secret.get());
+            // Material the previous entry had unsealed carries over; the rest stays sealed.
+            let sealed = match unsealed {
+                Some(s) => {
+                    let _ = secret.set(s.clone());
+                    None
+                }
+                None => Some(m.sealed.0.clone().into_boxed_slice()),
+            };
             Some(CachedMaterial {
                 id,
-                id_hex: m.id.clone(),
                 valid_to: m.expires_at(),
-                sealed: m.sealed.0.clone(),
+                sealed: Mutex::new(sealed),
                 secret,
             })
         })
         .collect();
     let current = record
         .current_material()
-        .and_then(|c| materials.iter().position(|m| m.id_hex == c.id));
+        .and_then(|c| kms_crypto::parse_material_id(&c.id))
+        .and_then(|c| materials.iter().position(|m| m.id == c));
     CachedKey {
         account: record.account.clone(),
         region: record.region.clone(),
         key_id: record.key_id.clone(),
         arn: record.arn(),
-        owner: crate::keys::material_owner(record),
         state: record.state,
         key_spec: record.key_spec,
         key_usage: record.key_usage,

@@ -142,7 +142,7 @@ fn seal_under(
             tracing::error!(key_id = %key.key_id, error = %e, "encryption failed");
             KmsError::internal()
         })?;
-    Ok((blob, material.id_hex.clone()))
+    Ok((blob, material.id_hex()))
 }
 
 /// Encrypt (SPEC D6-D8).
@@ -244,10 +244,7 @@ fn open_with(
     let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
     let plain =
         ciphertext::decrypt(secret, parsed, &aad).map_err(|_| KmsError::invalid_ciphertext())?;
-    Ok((
-        SensitiveBlob(plain.expose().to_vec()),
-        material.id_hex.clone(),
-    ))
+    Ok((SensitiveBlob(plain.expose().to_vec()), material.id_hex()))
 }
 
 /// Decrypt (SPEC D8, D9, D9a, B24).

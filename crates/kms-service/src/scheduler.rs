@@ -18,6 +18,9 @@ use crate::Service;
 /// How many due keys one pass takes from the store.
 const BATCH: usize = 256;
 
+/// How many last-use records one pass writes at most.
+const FLUSH_BATCH: usize = 500;
+
 /// How often the background task ticks.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -107,7 +110,9 @@ async fn delete(svc: &Service, record: &KeyRecord) -> Result<(), KmsError> {
 
 /// Writes the last cryptographic use of every key used since the previous flush.
 pub(crate) async fn flush_last_usage(svc: &Service) -> Result<(), KmsError> {
-    for dirty in svc.cache.take_dirty() {
+    // At most so many a pass: a burst of first uses (a million keys warming up) becomes a
+    // bounded trickle of writes instead of a storm.
+    for dirty in svc.cache.take_dirty(FLUSH_BATCH) {
         let (at, op) = dirty.take();
         for _ in 0..4 {
             let Some(mut record) = svc
