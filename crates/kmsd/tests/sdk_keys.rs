@@ -139,7 +139,11 @@ async fn create_key_of_later_issues_is_unsupported() {
         .send()
         .await;
     assert_code(hmac, "UnsupportedOperationException");
-    let hsm = kms.create_key().origin(OriginType::AwsCloudhsm).send().await;
+    let hsm = kms
+        .create_key()
+        .origin(OriginType::AwsCloudhsm)
+        .send()
+        .await;
     assert_code(hsm, "UnsupportedOperationException");
     // SPEC A4: custom key stores are rejected (project choice).
     let cks = kms
