@@ -91,6 +91,13 @@ pub(crate) struct Condition {
     operands: Vec<Operand>,
 }
 
+impl Condition {
+    /// The condition key, lower-cased.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 /// Names the operator family and whether it is the negated form.
 fn base_operator(name: &str) -> Option<(Kind, bool)> {
     let found = match name {

@@ -153,6 +153,15 @@ impl Policy {
         })
     }
 
+    /// Whether some Condition of the policy tests `key` (compared case-insensitively).
+    pub fn tests_key(&self, key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
+        self.statements
+            .iter()
+            .flat_map(|s| s.conditions.iter())
+            .any(|c| c.key() == key)
+    }
+
     /// The statements, in document order.
     pub fn statements(&self) -> &[Statement] {
         &self.statements

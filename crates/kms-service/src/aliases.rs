@@ -144,7 +144,7 @@ pub(crate) async fn update_alias(
         .await
         .map_err(store_error)?
     {
-        crate::resolve::authorize_record(svc, caller, "kms:UpdateAlias", &current)?;
+        crate::resolve::authorize_record(svc, caller, "kms:UpdateAlias", &current).await?;
         if !same_kind(&current, &new_key) {
             return Err(KmsError::validation(format!(
                 "{} cannot point at {}: its current key {} is of another key type or key usage.",
@@ -188,7 +188,7 @@ pub(crate) async fn delete_alias(
             .await
             .map_err(store_error)?
         {
-            crate::resolve::authorize_record(svc, caller, "kms:DeleteAlias", &key)?;
+            crate::resolve::authorize_record(svc, caller, "kms:DeleteAlias", &key).await?;
         }
     }
     let existed = svc

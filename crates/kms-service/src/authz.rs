@@ -120,6 +120,8 @@ pub(crate) struct KeyView<'a> {
     /// `Some(true)` for a multi-Region primary, `Some(false)` for a replica.
     pub multi_region: Option<bool>,
     pub tags: &'a [kms_model::shapes::Tag],
+    /// The key's aliases (kms:ResourceAliases), looked up only when a policy reads the context.
+    pub aliases: Option<&'a [String]>,
 }
 
 /// The IAM action of an operation (`kms:<Operation>`; ReEncrypt's two halves have their own).
@@ -147,8 +149,7 @@ pub(crate) fn authorize(
     // Step 1: the request as the policies see it, with the key's own condition keys; when no
     // policy involved reads the context (the default key policy does not), none is built.
     let principal = ctx.caller.principal_arn.as_str();
-    let reads = key.is_some_and(|k| k.policy.reads_context())
-        || identities.of(principal).iter().any(|p| p.reads_context());
+    let reads = reads_context(identities, principal, key.map(|k| k.policy));
     let (empty, mut with_key);
     let context = match key {
         _ if !reads => {
@@ -159,6 +160,10 @@ pub(crate) fn authorize(
             with_key = ctx.context().clone();
             for (name, value) in key_facts(k.origin, k.spec, k.usage, k.multi_region, k.tags) {
                 with_key.insert(&name, value);
+            }
+            if let Some(aliases) = k.aliases {
+                let values = aliases.iter().map(|a| Value::String(a.clone())).collect();
+                with_key.insert_values("kms:ResourceAliases", values);
             }
             &with_key
         }
@@ -217,6 +222,28 @@ pub(crate) fn authorize(
             "because no resource-based policy allows the {action} action"
         ))),
     }
+}
+
+/// Whether deciding for `principal` on a key with `key_policy` reads the request context at
+/// all (a Condition or a policy variable in some policy involved).
+pub(crate) fn reads_context(
+    identities: &IdentityPolicies,
+    principal: &str,
+    key_policy: Option<&Policy>,
+) -> bool {
+    key_policy.is_some_and(|p| p.reads_context())
+        || identities.of(principal).iter().any(|p| p.reads_context())
+}
+
+/// Whether some policy involved has a Condition on `key`.
+pub(crate) fn tests_key(
+    identities: &IdentityPolicies,
+    principal: &str,
+    key_policy: Option<&Policy>,
+    key: &str,
+) -> bool {
+    key_policy.is_some_and(|p| p.tests_key(key))
+        || identities.of(principal).iter().any(|p| p.tests_key(key))
 }
 
 /// AWS's AccessDeniedException: principal, action, resource and why.
@@ -329,6 +356,18 @@ fn request_keys(ctx: &mut Context, op: Operation, input: &serde_json::Value) {
             .rsplit_once(":alias/")
             .map(|(_, n)| format!("alias/{n}"));
         ctx.insert("kms:RequestAlias", name.as_deref().unwrap_or(alias));
+    }
+    if op == Operation::CreateGrant {
+        // No AWS service integrations exist in kmsd: a grant is never for an AWS resource.
+        ctx.insert("kms:GrantIsForAWSResource", Value::Bool(false));
+        if let Some(constraints) = input.get("Constraints").and_then(|v| v.as_object()) {
+            let kinds = ["EncryptionContextEquals", "EncryptionContextSubset"];
+            let present = kinds.iter().filter(|k| constraints.contains_key(**k));
+            ctx.insert_values(
+                "kms:GrantConstraintType",
+                present.map(|k| Value::String(k.to_string())).collect(),
+            );
+        }
     }
     if let Some(ops) = input.get("Operations").and_then(|v| v.as_array()) {
         ctx.insert_values(
@@ -497,6 +536,7 @@ mod tests {
             usage: "ENCRYPT_DECRYPT",
             multi_region: None,
             tags: &[],
+            aliases: None,
         }
     }
 

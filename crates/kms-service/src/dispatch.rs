@@ -63,7 +63,10 @@ fn authorize_keyless(
     }
     authz::authorize(&svc.identities, ctx, &authz::action(op), "*", None, false)?;
     // Tags on CreateKey also need kms:TagResource (identity policy).
-    let tagged = input.get("Tags").and_then(|t| t.as_array()).is_some_and(|t| !t.is_empty());
+    let tagged = input
+        .get("Tags")
+        .and_then(|t| t.as_array())
+        .is_some_and(|t| !t.is_empty());
     if op == CreateKey && tagged {
         authz::authorize(&svc.identities, ctx, "kms:TagResource", "*", None, false)?;
     }

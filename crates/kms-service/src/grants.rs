@@ -191,6 +191,8 @@ fn authorize_by_policy(
             .as_ref()
             .map(|m| m.is_primary(&record.region)),
         tags: &record.tags,
+        // Grant decisions by policy do not look up the key's aliases (kms:ResourceAliases).
+        aliases: None,
     };
     let arn = record.arn();
     authz::authorize(&svc.identities, caller, action, &arn, Some(&view), false)

@@ -254,7 +254,8 @@ pub(crate) async fn update_primary_region(
     if let Some(replica) = replica {
         // SPEC B30: kms:UpdatePrimaryRegion on the replica too, effective in its region.
         let replica_ctx = caller.in_region(&Region::parse(&target).ok_or_else(KmsError::internal)?);
-        crate::resolve::authorize_record(svc, &replica_ctx, "kms:UpdatePrimaryRegion", &replica)?;
+        crate::resolve::authorize_record(svc, &replica_ctx, "kms:UpdatePrimaryRegion", &replica)
+            .await?;
         key_state::check(Operation::UpdatePrimaryRegion, &replica)?;
     }
 

@@ -90,6 +90,7 @@ pub(crate) fn check_lockout(
         usage: "",
         multi_region: None,
         tags: &[],
+        aliases: None,
     };
     crate::authz::authorize(
         &svc.identities,

@@ -218,12 +218,12 @@ pub(crate) async fn load_record(
     if is_past_deletion(svc, record.deletion_date) {
         return Err(key_not_found(caller, loc));
     }
-    authorize_record(svc, caller, &loc.action, &record)?;
+    authorize_record(svc, caller, &loc.action, &record).await?;
     Ok(record)
 }
 
 /// Authorizes `action` on a full key record.
-pub(crate) fn authorize_record(
+pub(crate) async fn authorize_record(
     svc: &Service,
     caller: &Ctx<'_>,
     action: &str,
@@ -235,6 +235,15 @@ pub(crate) fn authorize_record(
         .as_ref()
         .map(|m| m.is_primary(&record.region));
     let arn = record.arn();
+    let aliases = aliases_if_read(
+        svc,
+        caller,
+        &policy,
+        &record.account,
+        &record.region,
+        &record.key_id,
+    )
+    .await?;
     let view = KeyView {
         account: &record.account,
         policy: &policy,
@@ -243,6 +252,7 @@ pub(crate) fn authorize_record(
         usage: record.key_usage.as_str(),
         multi_region: primary,
         tags: &record.tags,
+        aliases: aliases.as_deref(),
     };
     let grants = crate::grants::allows(svc, caller, action, record);
     authz::authorize(&svc.identities, caller, action, &arn, Some(&view), grants)
@@ -271,6 +281,15 @@ pub(crate) async fn load_cached(
     if is_past_deletion(svc, entry.deletion_date) {
         return Err(key_not_found(caller, loc));
     }
+    let aliases = aliases_if_read(
+        svc,
+        caller,
+        &entry.policy,
+        &entry.account,
+        &entry.region,
+        &entry.key_id,
+    )
+    .await?;
     let view = KeyView {
         account: &entry.account,
         policy: &entry.policy,
@@ -279,6 +298,7 @@ pub(crate) async fn load_cached(
         usage: entry.key_usage.as_str(),
         multi_region: entry.multi_region,
         tags: &entry.tags,
+        aliases: aliases.as_deref(),
     };
     let grants = crate::grants::allows_cached(svc, caller, &loc.action, &entry);
     authz::authorize(
@@ -290,6 +310,33 @@ pub(crate) async fn load_cached(
         grants,
     )?;
     Ok(entry)
+}
+
+/// The key's alias names, for kms:ResourceAliases, only when a policy involved reads the
+/// context (a key policy without conditions costs no alias lookup).
+async fn aliases_if_read(
+    svc: &Service,
+    caller: &Ctx<'_>,
+    policy: &kms_policy::Policy,
+    account: &str,
+    region: &str,
+    key_id: &str,
+) -> Result<Option<Vec<String>>, KmsError> {
+    if !authz::tests_key(
+        &svc.identities,
+        &caller.principal_arn,
+        Some(policy),
+        "kms:ResourceAliases",
+    ) {
+        return Ok(None);
+    }
+    // AWS evaluates at most the first 50 aliases of a key.
+    let page = svc
+        .store
+        .list_aliases(account, region, Some(key_id), None, 50)
+        .await
+        .map_err(store_error)?;
+    Ok(Some(page.items.into_iter().map(|a| a.name).collect()))
 }
 
 fn is_past_deletion(svc: &Service, deletion_date: Option<kms_model::Timestamp>) -> bool {
