@@ -83,6 +83,16 @@ impl<'a> Ctx<'a> {
             .get_or_init(|| request_context(self.op, &self.caller, self.input, self.now_secs))
     }
 
+    /// The encryption context a member of the request body carries (ReEncrypt's
+    /// SourceEncryptionContext for grants of ReEncryptFrom), keys lower-cased.
+    pub fn body_context(&self, member: &str) -> std::collections::BTreeMap<String, String> {
+        let map = self.input.get(member).and_then(|v| v.as_object());
+        map.into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.to_lowercase(), v.as_str()?.to_string())))
+            .collect()
+    }
+
     /// The same request as it is effective in another region (SPEC B42: some permissions of
     /// multi-Region operations are checked in the replica's region).
     pub fn in_region(&self, region: &kms_model::Region) -> Ctx<'a> {

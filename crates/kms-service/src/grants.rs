@@ -128,12 +128,11 @@ fn constraints_hold(
     if !takes_context(op) {
         return true;
     }
-    // The request context holds ReEncrypt's destination context only, so a constrained grant
-    // cannot be checked for ReEncryptFrom and does not allow it.
-    if op == GrantOperation::ReEncryptFrom {
-        return false;
-    }
-    let request = request_context(ctx);
+    // ReEncryptFrom is decided on the source's context; every other operation on the request's.
+    let request = match op {
+        GrantOperation::ReEncryptFrom => ctx.body_context("SourceEncryptionContext"),
+        _ => request_context(ctx),
+    };
     let equals = c
         .encryption_context_equals
         .as_ref()

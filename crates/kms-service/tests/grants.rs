@@ -51,7 +51,10 @@ fn fixture() -> Fixture {
     let mut identity_policies = IdentityPolicies::new();
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:ListRetirableGrants","Resource":"*"}]}"#;
     identity_policies.attach(CAROL, Policy::parse_as(doc, PolicyKind::Identity).unwrap());
-    #[allow(clippy::needless_update, reason = "options added later keep their defaults")]
+    #[allow(
+        clippy::needless_update,
+        reason = "options added later keep their defaults"
+    )]
     let options = ServiceOptions {
         identity_policies,
         ..Default::default()
@@ -553,4 +556,29 @@ async fn a_grant_covers_one_region_of_a_multi_region_key() {
         .await
         .unwrap();
     assert!(ids(&listed).is_empty());
+}
+
+#[tokio::test]
+async fn re_encrypt_from_is_constrained_by_the_source_context() {
+    let f = fixture();
+    let key = f.create_key().await;
+    f.grant(json!({"KeyId": key, "GranteePrincipal": ALICE, "Operations": ["ReEncryptFrom", "ReEncryptTo"],
+        "Constraints": {"EncryptionContextSubset": {"app": "billing"}}}))
+    .await;
+    let blob = f
+        .encrypt(ROOT, &key, json!({"app": "billing"}))
+        .await
+        .unwrap()["CiphertextBlob"]
+        .clone();
+
+    // The source context satisfies the constraint for ReEncryptFrom; the destination's for ReEncryptTo.
+    let same = json!({"CiphertextBlob": blob, "DestinationKeyId": key,
+        "SourceEncryptionContext": {"app": "billing"}, "DestinationEncryptionContext": {"app": "billing", "v": "2"}});
+    f.ok(ALICE, Operation::ReEncrypt, same).await;
+    let other_destination = json!({"CiphertextBlob": blob, "DestinationKeyId": key,
+        "SourceEncryptionContext": {"app": "billing"}, "DestinationEncryptionContext": {"app": "payroll"}});
+    assert_eq!(
+        f.err(ALICE, Operation::ReEncrypt, other_destination).await,
+        ErrorCode::AccessDeniedException
+    );
 }
