@@ -54,10 +54,10 @@ const USAGE_FLUSH_INTERVAL_MILLIS: i64 = 60 * 60 * 1000;
 
 /// What the cryptographic path knows of a key.
 pub(crate) struct CachedKey {
-    pub account: String,
-    pub region: String,
-    pub key_id: String,
-    pub arn: String,
+    /// Account and region are shared with every other cached key of the same namespace.
+    pub account: Arc<str>,
+    pub region: Arc<str>,
+    pub key_id: Arc<str>,
     pub state: KeyState,
     pub key_spec: KeySpec,
     pub key_usage: KeyUsageType,
@@ -77,6 +77,16 @@ pub(crate) struct CachedKey {
 }
 
 impl CachedKey {
+    /// The key ARN (derived: an entry does not store it, to stay compact).
+    pub fn arn(&self) -> String {
+        let partition = kms_model::Region::parse(&self.region).map(|r| r.partition());
+        let partition = partition.unwrap_or(kms_model::Partition::Aws).as_str();
+        format!(
+            "arn:{partition}:kms:{}:{}:key/{}",
+            self.region, self.account, self.key_id
+        )
+    }
+
     /// The material version with this binary ID.
     pub fn material(&self, id: &[u8; 32]) -> Option<&CachedMaterial> {
         self.materials.iter().find(|m| &m.id == id)
@@ -129,7 +139,7 @@ impl CachedMaterial {
         let owner = if key.key_id.starts_with("mrk-") {
             format!("{}:{}", key.account, key.key_id)
         } else {
-            key.arn.clone()
+            key.arn()
         };
         let aad = crate::keys::material_aad(&owner, &self.id_hex());
         let opened = sealer
@@ -173,6 +183,26 @@ pub(crate) struct KeyCache {
     shards: Vec<Shard>,
     hasher: RandomState,
     policies: PolicyInterner,
+    names: NameInterner,
+}
+
+/// Account IDs and region names shared by every cached key that has them: a million keys of
+/// one account and region hold one copy of each.
+#[derive(Default)]
+pub(crate) struct NameInterner {
+    names: Mutex<std::collections::HashSet<Arc<str>>>,
+}
+
+impl NameInterner {
+    fn intern(&self, name: &str) -> Arc<str> {
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(shared) = names.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        names.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 /// Parsed key policies shared by every cached key with the same document: an account's keys
@@ -212,6 +242,7 @@ impl KeyCache {
             shards,
             hasher: RandomState::new(),
             policies: PolicyInterner::default(),
+            names: NameInterner::default(),
         }
     }
 
@@ -229,7 +260,7 @@ impl KeyCache {
             .unwrap_or_else(|p| p.into_inner());
         map.get(key_id)?
             .iter()
-            .find(|k| k.account == account && k.region == region)
+            .find(|k| &*k.account == account && &*k.region == region)
             .cloned()
     }
 
@@ -242,12 +273,17 @@ impl KeyCache {
         let entries = map.entry(record.key_id.clone()).or_default();
         let position = entries
             .iter()
-            .position(|k| k.account == record.account && k.region == record.region);
+            .position(|k| *k.account == *record.account && *k.region == *record.region);
         let previous = position.map(|i| Arc::clone(&entries[i]));
         if let Some(prev) = previous.as_ref().filter(|p| p.version > record.version) {
             return Arc::clone(prev);
         }
-        let entry = Arc::new(build_entry(record, previous.as_deref(), &self.policies));
+        let entry = Arc::new(build_entry(
+            record,
+            previous.as_deref(),
+            &self.policies,
+            &self.names,
+        ));
         match position {
             Some(i) => entries[i] = Arc::clone(&entry),
             None => entries.push(Arc::clone(&entry)),
@@ -260,7 +296,7 @@ impl KeyCache {
         let shard = self.shard(key_id);
         let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
         if let Some(entries) = map.get_mut(key_id) {
-            entries.retain(|k| !(k.account == account && k.region == region));
+            entries.retain(|k| !(&*k.account == account && &*k.region == region));
             if entries.is_empty() {
                 map.remove(key_id);
             }
@@ -271,9 +307,9 @@ impl KeyCache {
         let shard = self.shard(&key.key_id);
         let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
         dirty.push(DirtyKey {
-            account: key.account.clone(),
-            region: key.region.clone(),
-            key_id: key.key_id.clone(),
+            account: key.account.to_string(),
+            region: key.region.to_string(),
+            key_id: key.key_id.to_string(),
             usage: Arc::clone(&key.usage),
         });
     }
@@ -298,6 +334,7 @@ fn build_entry(
     record: &KeyRecord,
     previous: Option<&CachedKey>,
     policies: &PolicyInterner,
+    names: &NameInterner,
 ) -> CachedKey {
     let materials: Vec<CachedMaterial> = record
         .materials
@@ -330,10 +367,9 @@ fn build_entry(
         .and_then(|c| kms_crypto::parse_material_id(&c.id))
         .and_then(|c| materials.iter().position(|m| m.id == c));
     CachedKey {
-        account: record.account.clone(),
-        region: record.region.clone(),
-        key_id: record.key_id.clone(),
-        arn: record.arn(),
+        account: names.intern(&record.account),
+        region: names.intern(&record.region),
+        key_id: Arc::from(record.key_id.as_str()),
         state: record.state,
         key_spec: record.key_spec,
         key_usage: record.key_usage,

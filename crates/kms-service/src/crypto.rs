@@ -62,19 +62,24 @@ async fn destination_key(
 
 /// The key-state table and the key-usage rule (SPEC D7) for a cached key.
 fn check_usable(op: Operation, key: &CachedKey) -> Result<(), KmsError> {
-    let facts = KeyFacts {
-        arn: &key.arn,
-        state: key.state,
-        origin: key.origin,
-        key_spec: key.key_spec,
-    };
-    check_facts(op, &facts)?;
+    // An Enabled key passes every cryptographic row of the table; only other states need the
+    // table (and the ARN its messages name).
+    if key.state != KeyState::Enabled {
+        let arn = key.arn();
+        let facts = KeyFacts {
+            arn: &arn,
+            state: key.state,
+            origin: key.origin,
+            key_spec: key.key_spec,
+        };
+        check_facts(op, &facts)?;
+    }
     if key.key_usage != KeyUsageType::EncryptDecrypt {
         return Err(KmsError::new(
             ErrorCode::InvalidKeyUsageException,
             format!(
                 "{} key usage is {} which is not valid for {}.",
-                key.arn,
+                key.arn(),
                 key.key_usage,
                 op.name()
             ),
@@ -104,11 +109,11 @@ fn check_grant_tokens(svc: &Service, tokens: &Option<Vec<String>>) -> Result<(),
 
 /// The key reference a ciphertext of `key` carries.
 fn key_reference(key: &CachedKey) -> KeyReference {
-    let region = (!key.key_id.starts_with("mrk-")).then(|| key.region.clone());
+    let region = (!key.key_id.starts_with("mrk-")).then(|| key.region.to_string());
     KeyReference {
-        account: key.account.clone(),
+        account: key.account.to_string(),
         region,
-        key_id: key.key_id.clone(),
+        key_id: key.key_id.to_string(),
     }
 }
 
@@ -117,7 +122,7 @@ fn check_live(svc: &Service, key: &CachedKey, material: &CachedMaterial) -> Resu
     match material.valid_to {
         Some(at) if at <= svc.clock.now() => Err(KmsError::invalid_state(format!(
             "{} is pending import.",
-            key.arn
+            key.arn()
         ))),
         _ => Ok(()),
     }
@@ -168,7 +173,7 @@ pub(crate) async fn encrypt(
     );
     Ok(EncryptResponse {
         ciphertext_blob: Some(Blob(blob)),
-        key_id: Some(key.arn.clone()),
+        key_id: Some(key.arn()),
         encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
     })
 }
@@ -186,8 +191,8 @@ async fn decrypting_key(
     let key = match key_id {
         Some(key_id) => {
             let key = usable_key(svc, caller, op, key_id).await?;
-            let same_region = named.region.as_deref().is_none_or(|r| r == key.region);
-            if named.key_id != key.key_id || named.account != key.account || !same_region {
+            let same_region = named.region.as_deref().is_none_or(|r| r == &*key.region);
+            if *named.key_id != *key.key_id || *named.account != *key.account || !same_region {
                 return Err(KmsError::new(
                     ErrorCode::IncorrectKeyException,
                     INCORRECT_KEY,
@@ -295,7 +300,7 @@ pub(crate) async fn decrypt(
         svc.clock.now(),
     );
     Ok(DecryptResponse {
-        key_id: Some(key.arn.clone()),
+        key_id: Some(key.arn()),
         plaintext: Some(plaintext),
         encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
         key_material_id: Some(material_id),
@@ -371,8 +376,8 @@ pub(crate) async fn re_encrypt(
     dest.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
     Ok(ReEncryptResponse {
         ciphertext_blob: Some(Blob(out)),
-        source_key_id: Some(source.arn.clone()),
-        key_id: Some(dest.arn.clone()),
+        source_key_id: Some(source.arn()),
+        key_id: Some(dest.arn()),
         source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
         destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
         source_key_material_id: Some(source_material),
@@ -440,7 +445,7 @@ pub(crate) async fn generate_data_key(
     Ok(GenerateDataKeyResponse {
         ciphertext_blob: Some(Blob(blob)),
         plaintext: Some(plaintext),
-        key_id: Some(key.arn.clone()),
+        key_id: Some(key.arn()),
         key_material_id: Some(material_id),
         ..Default::default()
     })
@@ -466,7 +471,7 @@ pub(crate) async fn generate_data_key_without_plaintext(
             .await?;
     Ok(GenerateDataKeyWithoutPlaintextResponse {
         ciphertext_blob: Some(Blob(blob)),
-        key_id: Some(key.arn.clone()),
+        key_id: Some(key.arn()),
         key_material_id: Some(material_id),
     })
 }

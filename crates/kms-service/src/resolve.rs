@@ -301,11 +301,12 @@ pub(crate) async fn load_cached(
         aliases: aliases.as_deref(),
     };
     let grants = crate::grants::allows_cached(svc, caller, &loc.action, &entry);
+    let arn = entry.arn();
     authz::authorize(
         &svc.identities,
         caller,
         &loc.action,
-        &entry.arn,
+        &arn,
         Some(&view),
         grants,
     )?;
