@@ -62,3 +62,22 @@ pub fn condition_holds_in(condition: &str, context: &Context, version: &str) -> 
     let p = policy(&doc, PolicyKind::Identity);
     p.evaluate(&request(ALICE, "kms:Encrypt", KEY, context)) == Decision::Allow
 }
+
+/// Runs a table of (rule, condition JSON, context, expected).
+pub fn run_conditions(cases: &[(&str, &str, Context, bool)]) {
+    for (rule, condition, context, expected) in cases {
+        assert_eq!(
+            condition_holds(condition, context),
+            *expected,
+            "{rule}: {condition}"
+        );
+    }
+}
+
+pub fn s(key: &str, value: &str) -> Context {
+    Context::new().with(key, value)
+}
+
+pub fn none() -> Context {
+    Context::new()
+}
