@@ -172,7 +172,8 @@ pub(crate) fn broadcast_if_changed(
 /// Delivers every pending entry: applied here when this deployment hosts its target region,
 /// sent to the peer that hosts it otherwise. Answers how many were delivered.
 ///
-/// Entries of one target region are delivered in order; when one fails (an unreachable peer, a
+/// Entries of one target region are delivered in order (the store hands out the oldest BATCH of
+/// each region, so one region's backlog never hides another's); when one fails (an unreachable peer, a
 /// store error) the later entries of that target wait for the next pass, while the other
 /// targets go on. An entry that keeps a key Creating or Updating is given up, and the change
 /// rolled back, once it has failed for longer than the topology's transient timeout.

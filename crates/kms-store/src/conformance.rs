@@ -40,6 +40,7 @@ pub async fn run_all(store: &dyn Store) {
     list_aliases_pages(store).await;
     concurrent_writes(store).await;
     outbox(store).await;
+    outbox_per_target(store).await;
     grants_create_get_delete(store).await;
     grants_are_per_key_and_region(store).await;
     grants_by_name(store).await;

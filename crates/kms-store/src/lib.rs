@@ -131,7 +131,9 @@ pub trait Store: Send + Sync + 'static {
         outbox: Vec<OutboxEntry>,
     ) -> Result<bool, StoreError>;
 
-    /// The oldest undelivered outbox entries, at most `limit`, in sequence order.
+    /// The oldest undelivered outbox entries of each target region, at most `limit` per
+    /// region, in sequence order: a region whose entries cannot be delivered never hides the
+    /// entries of another.
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<Outboxed>, StoreError>;
 
     /// Removes an outbox entry once it has been applied.

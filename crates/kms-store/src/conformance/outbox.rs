@@ -63,3 +63,35 @@ pub async fn outbox(store: &dyn Store) {
         .await
         .unwrap());
 }
+
+/// The outbox is read per target region: a long queue for one region does not hide the
+/// entries of another.
+pub async fn outbox_per_target(store: &dyn Store) {
+    use crate::OutboxEntry;
+    let key_id = "mrk-00000000000000000000000000000002";
+    let entry = |region: &str, payload: &str| OutboxEntry {
+        account: "999900000012".into(),
+        key_id: key_id.into(),
+        target_region: region.into(),
+        payload: payload.into(),
+    };
+    let key = key_record("999900000012", "us-east-1", key_id);
+
+    // Step 1: five entries for one region, then two for another.
+    let mut entries: Vec<OutboxEntry> = (0..5)
+        .map(|i| entry("eu-west-1", &format!("eu{i}")))
+        .collect();
+    entries.push(entry("ap-south-1", "ap0"));
+    entries.push(entry("ap-south-1", "ap1"));
+    store.create_key_with_outbox(&key, entries).await.unwrap();
+
+    // Step 2: two per region, in sequence order.
+    let pending = store.outbox_pending(2).await.unwrap();
+    let payloads: Vec<&str> = pending.iter().map(|p| p.entry.payload.as_str()).collect();
+    assert_eq!(payloads, vec!["eu0", "eu1", "ap0", "ap1"]);
+    let seqs: Vec<i64> = pending.iter().map(|p| p.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    for p in store.outbox_pending(100).await.unwrap() {
+        store.outbox_remove(p.seq).await.unwrap();
+    }
+}

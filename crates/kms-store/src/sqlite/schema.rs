@@ -59,6 +59,9 @@ const MIGRATIONS: &[&str] = &[
          WHERE name IS NOT NULL;
      CREATE INDEX grants_by_retiring ON grants (region, retiring_principal, account, key_id, grant_id)
          WHERE retiring_principal IS NOT NULL;",
+    // Version 4: the outbox read per target region, so that entries for an unreachable
+    // region never hold back those of another.
+    "CREATE INDEX outbox_by_target ON outbox (target_region, seq);",
 ];
 
 /// The schema version this build reads and writes.

@@ -400,10 +400,14 @@ pub(crate) fn insert_outbox(conn: &Connection, entries: &[OutboxEntry]) -> Resul
     Ok(())
 }
 
-/// The oldest outbox entries, at most `limit`.
+/// The oldest outbox entries of each target region, at most `limit` per region, in sequence
+/// order.
 pub(crate) fn select_outbox(conn: &Connection, limit: usize) -> Result<Vec<Outboxed>, StoreError> {
-    let sql =
-        "SELECT seq, account, key_id, target_region, payload FROM outbox ORDER BY seq LIMIT ?1";
+    let sql = "SELECT seq, account, key_id, target_region, payload FROM (
+                   SELECT seq, account, key_id, target_region, payload,
+                          ROW_NUMBER() OVER (PARTITION BY target_region ORDER BY seq) AS nth
+                   FROM outbox
+               ) WHERE nth <= ?1 ORDER BY seq";
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX);
     conn.prepare_cached(sql)
         .and_then(|mut stmt| {
