@@ -12,11 +12,17 @@
 //!   unwraps the material of ImportKeyMaterial (ARCHITECTURE.md, "Imported key material").
 //! - [`peer`] encrypts secrets to another deployment's public key for multi-Region
 //!   replication between deployments (ARCHITECTURE.md, "Multi-Region keys and replication").
+//! - [`asymmetric`] holds the asymmetric keys of Sign, Verify, RSA Encrypt and Decrypt, and
+//!   DeriveSharedSecret: generating, checking imported and publishing key pairs of every AWS
+//!   asymmetric key spec.
+//! - [`mac`] computes and verifies the HMACs of GenerateMac and VerifyMac.
 //! - [`material_id`] names a version of key material without revealing it (SPEC.md A31), and
 //!   [`canonical_context`] encodes an encryption context injectively.
 //!
-//! All primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-256 and its DRBG, RSA-OAEP,
-//! AES key wrap and P-256 ECDH.
+//! The primitives come from aws-lc-rs: AES-256-GCM, HKDF-SHA256, SHA-2 and its DRBG, RSA-OAEP,
+//! AES key wrap, ECDH, HMAC, and the RSA, ECDSA, Ed25519 and ML-DSA signatures. The two variants
+//! it has no safe API for come from RustCrypto crates: Ed25519ph (`ed25519-dalek`) and ML-DSA
+//! with an external μ (`ml-dsa`); see [`asymmetric`].
 
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -28,11 +34,13 @@
     )
 )]
 
+pub mod asymmetric;
 pub mod ciphertext;
 mod context;
 mod error;
 pub mod import;
 mod kdf;
+pub mod mac;
 mod material;
 pub mod peer;
 mod root_key;

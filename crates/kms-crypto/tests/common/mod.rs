@@ -1,7 +1,9 @@
-//! Helpers shared by the import suites: one wrapping key pair per size, and the client's side
-//! of the wrapping done with aws-lc-rs.
+//! Helpers shared by the suites: for import, one wrapping key pair per size and the client's
+//! side of the wrapping done with aws-lc-rs; for the asymmetric keys, the [`keys`] module.
 
 #![allow(dead_code, reason = "each suite uses a different subset")]
+
+pub mod keys;
 
 use std::sync::OnceLock;
 
