@@ -330,6 +330,7 @@ fn request_keys(ctx: &mut Context, op: Operation, input: &serde_json::Value) {
         ("MacAlgorithm", "kms:MacAlgorithm"),
         ("SigningAlgorithm", "kms:SigningAlgorithm"),
         ("MessageType", "kms:MessageType"),
+        ("KeyAgreementAlgorithm", "kms:KeyAgreementAlgorithm"),
         ("GranteePrincipal", "kms:GranteePrincipal"),
         ("RetiringPrincipal", "kms:RetiringPrincipal"),
     ];
@@ -349,6 +350,11 @@ fn request_keys(ctx: &mut Context, op: Operation, input: &serde_json::Value) {
     );
     if symmetric_default && text("EncryptionAlgorithm").is_none() {
         ctx.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    }
+    // Sign and Verify hash a RAW message unless told otherwise.
+    let signs = matches!(op, Operation::Sign | Operation::Verify);
+    if signs && text("MessageType").is_none() {
+        ctx.insert("kms:MessageType", "RAW");
     }
     if op == Operation::ImportKeyMaterial {
         let model = text("ExpirationModel").unwrap_or("KEY_MATERIAL_EXPIRES");

@@ -34,16 +34,28 @@ pub(crate) fn dry_run_error() -> KmsError {
     )
 }
 
-/// The key at `key_id` from the cache, usable for `op`: state and usage checked.
+/// The encryption key at `key_id` from the cache, usable for `op`: state and usage checked.
 async fn usable_key(
     svc: &Service,
     caller: &Ctx<'_>,
     op: Operation,
     key_id: &str,
 ) -> Result<Arc<CachedKey>, KmsError> {
+    usable_key_for(svc, caller, op, key_id, KeyUsageType::EncryptDecrypt).await
+}
+
+/// The key at `key_id` from the cache, usable for `op`: its state allows `op` and its usage
+/// is `usage`.
+pub(crate) async fn usable_key_for(
+    svc: &Service,
+    caller: &Ctx<'_>,
+    op: Operation,
+    key_id: &str,
+    usage: KeyUsageType,
+) -> Result<Arc<CachedKey>, KmsError> {
     let loc = locate(svc, caller, op, key_id, Forms::Any).await?;
     let key = load_cached(svc, caller, &loc).await?;
-    check_usable(op, &key)?;
+    check_usable_for(op, &key, usage)?;
     Ok(key)
 }
 
@@ -60,8 +72,17 @@ async fn destination_key(
     Ok(key)
 }
 
-/// The key-state table and the key-usage rule (SPEC D7) for a cached key.
+/// The key-state table and the key-usage rule (SPEC D7) for a cached encryption key.
 fn check_usable(op: Operation, key: &CachedKey) -> Result<(), KmsError> {
+    check_usable_for(op, key, KeyUsageType::EncryptDecrypt)
+}
+
+/// The key-state table and the key-usage rule for a cached key that `op` needs with `usage`.
+pub(crate) fn check_usable_for(
+    op: Operation,
+    key: &CachedKey,
+    usage: KeyUsageType,
+) -> Result<(), KmsError> {
     // An Enabled key passes every cryptographic row of the table; only other states need the
     // table (and the ARN its messages name).
     if key.state != KeyState::Enabled {
@@ -74,36 +95,34 @@ fn check_usable(op: Operation, key: &CachedKey) -> Result<(), KmsError> {
         };
         check_facts(op, &facts)?;
     }
-    if key.key_usage != KeyUsageType::EncryptDecrypt {
-        return Err(KmsError::new(
-            ErrorCode::InvalidKeyUsageException,
-            format!(
-                "{} key usage is {} which is not valid for {}.",
-                key.arn(),
-                key.key_usage,
-                op.name()
-            ),
+    if key.key_usage != usage {
+        return Err(crate::key_types::wrong_usage(
+            &key.arn(),
+            key.key_usage,
+            op.name(),
         ));
     }
     Ok(())
 }
 
-/// A symmetric key encrypts only with SYMMETRIC_DEFAULT.
+/// A symmetric key encrypts only with SYMMETRIC_DEFAULT, the default algorithm.
 fn check_algorithm(key: &CachedKey, alg: Option<EncryptionAlgorithmSpec>) -> Result<(), KmsError> {
-    match alg {
-        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
-        Some(other) => Err(KmsError::new(
-            ErrorCode::InvalidKeyUsageException,
-            format!(
-                "Algorithm {other} is incompatible with key spec {}.",
-                key.key_spec
-            ),
-        )),
+    let alg = alg.unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault);
+    if alg == EncryptionAlgorithmSpec::SymmetricDefault && key.key_spec == KeySpec::SymmetricDefault
+    {
+        return Ok(());
     }
+    Err(crate::key_types::incompatible_algorithm(
+        alg.as_str(),
+        key.key_spec,
+    ))
 }
 
 /// Each grant token of the request must name an existing grant (InvalidGrantTokenException).
-fn check_grant_tokens(svc: &Service, tokens: &Option<Vec<String>>) -> Result<(), KmsError> {
+pub(crate) fn check_grant_tokens(
+    svc: &Service,
+    tokens: &Option<Vec<String>>,
+) -> Result<(), KmsError> {
     crate::grants::check_tokens(svc, tokens)
 }
 
@@ -118,7 +137,11 @@ fn key_reference(key: &CachedKey) -> KeyReference {
 }
 
 /// Imported material past its ValidTo is gone, even before the scheduler deletes it (SPEC A36).
-fn check_live(svc: &Service, key: &CachedKey, material: &CachedMaterial) -> Result<(), KmsError> {
+pub(crate) fn check_live(
+    svc: &Service,
+    key: &CachedKey,
+    material: &CachedMaterial,
+) -> Result<(), KmsError> {
     match material.valid_to {
         Some(at) if at <= svc.clock.now() => Err(KmsError::invalid_state(format!(
             "{} is pending import.",
@@ -129,7 +152,7 @@ fn check_live(svc: &Service, key: &CachedKey, material: &CachedMaterial) -> Resu
 }
 
 /// Encrypts `plaintext` under the key's current material; answers (ciphertext, material ID).
-fn seal_under(
+pub(crate) fn seal_under(
     svc: &Service,
     key: &CachedKey,
     context: &Option<BTreeMap<String, String>>,
@@ -156,16 +179,33 @@ pub(crate) async fn encrypt(
     caller: &Ctx<'_>,
     req: EncryptRequest,
 ) -> Result<EncryptResponse, KmsError> {
-    // Step 1: the key, usable for Encrypt, with the one algorithm of a symmetric key.
+    // Step 1: the key, usable for Encrypt, with an algorithm its spec offers.
     let key = usable_key(svc, caller, Operation::Encrypt, &req.key_id).await?;
-    check_algorithm(&key, req.encryption_algorithm)?;
+    let hash = crate::rsa::oaep_hash(&key, req.encryption_algorithm)?;
+    if hash.is_some() {
+        crate::rsa::refuse_context(&req.encryption_context)?;
+    }
     check_grant_tokens(svc, &req.grant_tokens)?;
     if req.dry_run == Some(true) {
         return Err(dry_run_error());
     }
 
-    // Step 2: encrypt under the current material, bound to the key and the context.
-    let (blob, _) = seal_under(svc, &key, &req.encryption_context, req.plaintext.as_bytes())?;
+    // Step 2: encrypt: RSA-OAEP under an RSA key's public key, or under the current material,
+    // bound to the key and the context.
+    let (blob, algorithm) = match hash {
+        Some(hash) => {
+            let alg = req
+                .encryption_algorithm
+                .unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault);
+            let blob = crate::rsa::encrypt(svc, &key, hash, alg, req.plaintext.as_bytes())?;
+            (blob, alg)
+        }
+        None => {
+            let (blob, _) =
+                seal_under(svc, &key, &req.encryption_context, req.plaintext.as_bytes())?;
+            (blob, EncryptionAlgorithmSpec::SymmetricDefault)
+        }
+    };
     key.record_use(
         &svc.cache,
         KeyLastUsageTrackingOperation::Encrypt,
@@ -174,7 +214,7 @@ pub(crate) async fn encrypt(
     Ok(EncryptResponse {
         ciphertext_blob: Some(Blob(blob)),
         key_id: Some(key.arn()),
-        encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+        encryption_algorithm: Some(algorithm),
     })
 }
 
@@ -273,11 +313,41 @@ pub(crate) async fn decrypt(
         return dry_run_without_ciphertext(svc, caller, req.key_id.as_deref()).await;
     }
 
-    // Step 2: the ciphertext must be ours, and the key it names the caller's.
+    // Step 2: an RSA ciphertext opens with the private key of the key the request names.
     let blob = req
         .ciphertext_blob
         .as_ref()
         .ok_or_else(|| missing_member("ciphertextBlob"))?;
+    if let Some(alg) = req
+        .encryption_algorithm
+        .filter(|_| crate::rsa::is_rsa_algorithm(req.encryption_algorithm))
+    {
+        let opened = crate::rsa::open(
+            svc,
+            caller,
+            Operation::Decrypt,
+            req.key_id.as_deref(),
+            alg,
+            &req.encryption_context,
+            &blob.0,
+        )
+        .await?;
+        if req.dry_run == Some(true) {
+            return Err(dry_run_error());
+        }
+        let now = svc.clock.now();
+        opened
+            .key
+            .record_use(&svc.cache, KeyLastUsageTrackingOperation::Decrypt, now);
+        return Ok(DecryptResponse {
+            key_id: Some(opened.key.arn()),
+            plaintext: Some(opened.plaintext),
+            encryption_algorithm: Some(opened.algorithm),
+            ..Default::default()
+        });
+    }
+
+    // Step 3: a symmetric ciphertext must be ours, and the key it names the caller's.
     let parsed = ciphertext::parse(&blob.0).map_err(|_| KmsError::invalid_ciphertext())?;
     let key = decrypting_key(
         svc,
@@ -289,7 +359,7 @@ pub(crate) async fn decrypt(
     .await?;
     check_algorithm(&key, req.encryption_algorithm)?;
 
-    // Step 3: open it under the material version it names and the caller's context.
+    // Step 4: open it under the material version it names and the caller's context.
     let (plaintext, material_id) = open_with(svc, &key, &parsed, &req.encryption_context)?;
     if req.dry_run == Some(true) {
         return Err(dry_run_error());
@@ -346,8 +416,88 @@ pub(crate) async fn re_encrypt(
         .ciphertext_blob
         .as_ref()
         .ok_or_else(|| missing_member("ciphertextBlob"))?;
-    let parsed = ciphertext::parse(&blob.0).map_err(|_| KmsError::invalid_ciphertext())?;
-    let source = decrypting_key(
+    let source = open_source(svc, caller, &req, &blob.0).await?;
+    let dest = destination_key(svc, caller, &req.destination_key_id).await?;
+    let dest_hash = crate::rsa::oaep_hash(&dest, req.destination_encryption_algorithm)?;
+    if dest_hash.is_some() {
+        crate::rsa::refuse_context(&req.destination_encryption_context)?;
+    }
+    if req.dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+
+    // Step 2: seal under the destination, by RSA-OAEP or under its current material.
+    let plaintext = source.plaintext.as_bytes();
+    let (out, dest_material, dest_alg) = match dest_hash {
+        Some(hash) => {
+            let alg = req
+                .destination_encryption_algorithm
+                .unwrap_or(EncryptionAlgorithmSpec::SymmetricDefault);
+            (
+                crate::rsa::encrypt(svc, &dest, hash, alg, plaintext)?,
+                None,
+                alg,
+            )
+        }
+        None => {
+            let (out, id) = seal_under(svc, &dest, &req.destination_encryption_context, plaintext)?;
+            (out, Some(id), EncryptionAlgorithmSpec::SymmetricDefault)
+        }
+    };
+    let now = svc.clock.now();
+    source
+        .key
+        .record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
+    dest.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
+    Ok(ReEncryptResponse {
+        ciphertext_blob: Some(Blob(out)),
+        source_key_id: Some(source.key.arn()),
+        key_id: Some(dest.arn()),
+        source_encryption_algorithm: Some(source.algorithm),
+        destination_encryption_algorithm: Some(dest_alg),
+        source_key_material_id: source.material_id,
+        destination_key_material_id: dest_material,
+    })
+}
+
+/// What ReEncrypt's source gave: its key, the plaintext, the algorithm and, for a symmetric
+/// ciphertext, the material version that opened it.
+struct Source {
+    key: Arc<CachedKey>,
+    plaintext: SensitiveBlob,
+    algorithm: EncryptionAlgorithmSpec,
+    material_id: Option<String>,
+}
+
+/// Opens ReEncrypt's ciphertext: with the named RSA key's private key for an RSAES algorithm,
+/// else as a symmetric ciphertext of the key it names (SPEC D10).
+async fn open_source(
+    svc: &Service,
+    caller: &Ctx<'_>,
+    req: &ReEncryptRequest,
+    blob: &[u8],
+) -> Result<Source, KmsError> {
+    let alg = req.source_encryption_algorithm;
+    if let Some(alg) = alg.filter(|_| crate::rsa::is_rsa_algorithm(alg)) {
+        let opened = crate::rsa::open(
+            svc,
+            caller,
+            Operation::ReEncrypt,
+            req.source_key_id.as_deref(),
+            alg,
+            &req.source_encryption_context,
+            blob,
+        )
+        .await?;
+        return Ok(Source {
+            key: opened.key,
+            plaintext: opened.plaintext,
+            algorithm: alg,
+            material_id: None,
+        });
+    }
+    let parsed = ciphertext::parse(blob).map_err(|_| KmsError::invalid_ciphertext())?;
+    let key = decrypting_key(
         svc,
         caller,
         Operation::ReEncrypt,
@@ -355,34 +505,30 @@ pub(crate) async fn re_encrypt(
         &parsed,
     )
     .await?;
-    check_algorithm(&source, req.source_encryption_algorithm)?;
-    let dest = destination_key(svc, caller, &req.destination_key_id).await?;
-    check_algorithm(&dest, req.destination_encryption_algorithm)?;
-
-    // Step 2: open under the source, seal under the destination.
-    let (plaintext, source_material) =
-        open_with(svc, &source, &parsed, &req.source_encryption_context)?;
-    if req.dry_run == Some(true) {
-        return Err(dry_run_error());
-    }
-    let (out, dest_material) = seal_under(
-        svc,
-        &dest,
-        &req.destination_encryption_context,
-        plaintext.as_bytes(),
-    )?;
-    let now = svc.clock.now();
-    source.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
-    dest.record_use(&svc.cache, KeyLastUsageTrackingOperation::ReEncrypt, now);
-    Ok(ReEncryptResponse {
-        ciphertext_blob: Some(Blob(out)),
-        source_key_id: Some(source.arn()),
-        key_id: Some(dest.arn()),
-        source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-        destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-        source_key_material_id: Some(source_material),
-        destination_key_material_id: Some(dest_material),
+    check_algorithm(&key, alg)?;
+    let (plaintext, material_id) = open_with(svc, &key, &parsed, &req.source_encryption_context)?;
+    Ok(Source {
+        key,
+        plaintext,
+        algorithm: EncryptionAlgorithmSpec::SymmetricDefault,
+        material_id: Some(material_id),
     })
+}
+
+/// Data keys are encrypted only under symmetric encryption keys (SPEC D7).
+pub(crate) fn require_symmetric(key: &CachedKey, op: Operation) -> Result<(), KmsError> {
+    if key.key_spec == KeySpec::SymmetricDefault {
+        return Ok(());
+    }
+    Err(KmsError::new(
+        ErrorCode::InvalidKeyUsageException,
+        format!(
+            "{} key spec is {} which is not valid for {}.",
+            key.arn(),
+            key.key_spec,
+            op.name()
+        ),
+    ))
 }
 
 /// The data key length of a GenerateDataKey request: exactly one of KeySpec and
@@ -415,6 +561,7 @@ async fn generate_data_key_common(
         ));
     }
     let key = usable_key(svc, caller, op, &req.key_id).await?;
+    require_symmetric(&key, op)?;
     let length = data_key_length(req.key_spec, req.number_of_bytes)?;
     check_grant_tokens(svc, &req.grant_tokens)?;
     if req.dry_run == Some(true) {

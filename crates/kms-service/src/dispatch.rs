@@ -8,7 +8,10 @@ use serde::Serialize;
 use kms_model::{Caller, KmsError, Operation};
 
 use crate::authz::{self, Ctx};
-use crate::{aliases, crypto, grants, import, keys, multi_region, policy, rotation, tags, Service};
+use crate::{
+    agreement, aliases, crypto, data_key_pairs, grants, import, keys, macs, multi_region, policy,
+    rotation, signing, tags, Service,
+};
 
 /// Decodes the request, runs the handler, encodes the response.
 async fn run<Req, Resp, Fut>(
@@ -39,11 +42,6 @@ fn encode<T: Serialize>(resp: &T) -> Result<Vec<u8>, KmsError> {
     } else {
         body
     })
-}
-
-/// The answer of an operation kmsd does not implement yet.
-fn not_yet(op: Operation) -> KmsError {
-    KmsError::unsupported(format!("{} is not supported by kmsd yet.", op.name()))
 }
 
 /// Actions without a key resource: decided by identity policies alone (the account root is
@@ -184,14 +182,26 @@ pub(crate) async fn dispatch(
         RetireGrant => run(&input, |r| grants::retire_grant(svc, caller, r)).await,
         RevokeGrant => run(&input, |r| grants::revoke_grant(svc, caller, r)).await,
 
-        // Later issues: asymmetric and HMAC keys.
-        Sign
-        | Verify
-        | GetPublicKey
-        | GenerateDataKeyPair
-        | GenerateDataKeyPairWithoutPlaintext
-        | GenerateMac
-        | VerifyMac
-        | DeriveSharedSecret => Err(not_yet(op)),
+        // Asymmetric, HMAC and key agreement keys.
+        Sign => run(&input, |r| signing::sign(svc, caller, r)).await,
+        Verify => run(&input, |r| signing::verify(svc, caller, r)).await,
+        GetPublicKey => run(&input, |r| signing::get_public_key(svc, caller, r)).await,
+        GenerateDataKeyPair => {
+            run(&input, |r| {
+                data_key_pairs::generate_data_key_pair(svc, caller, r)
+            })
+            .await
+        }
+        GenerateDataKeyPairWithoutPlaintext => {
+            run(&input, |r| {
+                data_key_pairs::generate_data_key_pair_without_plaintext(svc, caller, r)
+            })
+            .await
+        }
+        GenerateMac => run(&input, |r| macs::generate_mac(svc, caller, r)).await,
+        VerifyMac => run(&input, |r| macs::verify_mac(svc, caller, r)).await,
+        DeriveSharedSecret => {
+            run(&input, |r| agreement::derive_shared_secret(svc, caller, r)).await
+        }
     }
 }

@@ -114,6 +114,11 @@ pub(crate) async fn get_parameters_for_import(
     .await?;
     let record = load_record(svc, caller, &loc).await?;
     key_state::check(Operation::GetParametersForImport, &record)?;
+    crate::key_types::check_wrapping(
+        record.key_spec,
+        req.wrapping_algorithm,
+        req.wrapping_key_spec,
+    )?;
 
     // Step 3: a new pair and a token bound to this key, valid 24 hours.
     let pair = take_pair(svc, spec).await?;
@@ -184,15 +189,31 @@ fn unwrap_with_token(
         .map_err(|_| KmsError::new(ErrorCode::InvalidCiphertextException, UNWRAP_FAILED))
 }
 
-/// The material must fit the key spec (SPEC A17).
-fn check_material_form(record: &KeyRecord, material: &SecretBytes) -> Result<(), KmsError> {
-    if record.key_spec == KeySpec::SymmetricDefault && material.len() != 32 {
-        return Err(KmsError::new(
-            ErrorCode::IncorrectKeyMaterialException,
-            "The key material must be 256 bits (32 bytes) long for a SYMMETRIC_DEFAULT key.",
-        ));
+/// ImportType, KeyMaterialId and KeyMaterialDescription are only for symmetric encryption
+/// keys: an asymmetric or HMAC key is bound for ever to its first material (SPEC A27).
+fn check_symmetric_only(
+    record: &KeyRecord,
+    req: &ImportKeyMaterialRequest,
+) -> Result<(), KmsError> {
+    if record.key_spec == KeySpec::SymmetricDefault {
+        return Ok(());
     }
-    Ok(())
+    let given = [
+        ("ImportType", req.import_type.is_some()),
+        ("KeyMaterialId", req.key_material_id.is_some()),
+        (
+            "KeyMaterialDescription",
+            req.key_material_description.is_some(),
+        ),
+    ];
+    match given.iter().find(|(_, present)| *present) {
+        Some((member, _)) => Err(KmsError::validation(format!(
+            "{member} is only usable with symmetric encryption keys; {} is a {} key.",
+            record.arn(),
+            record.key_spec
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The import being asked for, decided against the key's materials (SPEC A27-A33).
@@ -285,6 +306,7 @@ pub(crate) async fn import_key_material(
     key_state::check(Operation::ImportKeyMaterial, &record)?;
     let now = svc.clock.now();
     let (model, valid_to) = import_settings(&req, now)?;
+    check_symmetric_only(&record, &req)?;
     if req.import_type == Some(ImportType::NewKeyMaterial) && req.key_material_id.is_some() {
         return Err(KmsError::validation(
             "KeyMaterialId must not be specified when ImportType is NEW_KEY_MATERIAL.",
@@ -294,7 +316,7 @@ pub(crate) async fn import_key_material(
     // Step 2: unwrap the material (outside the write, which may be retried) and check it.
     let arn = record.arn();
     let material = unwrap_with_token(svc, &arn, &req, now)?;
-    check_material_form(&record, &material)?;
+    crate::key_types::check_imported(record.key_spec, &material)?;
     let id = kms_crypto::material_id_hex(&kms_crypto::material_id(&record.key_id, &material));
     let sealed = svc.sealer.seal(
         Purpose::KeyMaterial,
@@ -361,9 +383,11 @@ pub(crate) async fn import_key_material(
         },
     )
     .await?;
+    // Only symmetric encryption keys name their material (SPEC 1.9, A27).
+    let symmetric = written.key_spec == KeySpec::SymmetricDefault;
     Ok(ImportKeyMaterialResponse {
         key_id: Some(written.arn()),
-        key_material_id: Some(id),
+        key_material_id: symmetric.then_some(id),
     })
 }
 

@@ -35,8 +35,17 @@ pub fn material_owner(record: &KeyRecord) -> String {
 
 /// A fresh 256-bit material version for the key whose sealing owner is `owner`.
 pub(crate) fn new_material(svc: &Service, owner: &str, key_id: &str) -> MaterialVersion {
-    let secret = kms_crypto::random_secret(32);
-    let id = kms_crypto::material_id_hex(&kms_crypto::material_id(key_id, &secret));
+    sealed_material(svc, owner, key_id, &kms_crypto::random_secret(32))
+}
+
+/// The CURRENT material version that holds `secret`, sealed for `owner`.
+pub(crate) fn sealed_material(
+    svc: &Service,
+    owner: &str,
+    key_id: &str,
+    secret: &kms_crypto::SecretBytes,
+) -> MaterialVersion {
+    let id = kms_crypto::material_id_hex(&kms_crypto::material_id(key_id, secret));
     let sealed = svc.sealer.seal(
         Purpose::KeyMaterial,
         &material_aad(owner, &id),
@@ -52,8 +61,24 @@ pub(crate) fn new_material(svc: &Service, owner: &str, key_id: &str) -> Material
     }
 }
 
-/// The key spec and origin a CreateKey request asks for, refusing what kmsd does not serve yet.
-fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), KmsError> {
+/// Fresh material of any spec, made off the async runtime (an RSA_4096 key takes a while).
+async fn generated_material(
+    svc: &Service,
+    record: &KeyRecord,
+) -> Result<MaterialVersion, KmsError> {
+    let spec = record.key_spec;
+    let secret = tokio::task::spawn_blocking(move || crate::key_types::new_secret(spec))
+        .await
+        .map_err(|_| KmsError::internal())??;
+    let owner = material_owner(record);
+    Ok(sealed_material(svc, &owner, &record.key_id, &secret))
+}
+
+/// The key spec, usage and origin a CreateKey request asks for, refusing what kmsd does not
+/// serve.
+fn requested_key_type(
+    req: &CreateKeyRequest,
+) -> Result<(KeySpec, KeyUsageType, OriginType), KmsError> {
     // Step 1: custom key stores and XKS keys are not served (SPEC A4, a project choice).
     if req.custom_key_store_id.is_some() || req.xks_key_id.is_some() {
         return Err(KmsError::unsupported(
@@ -70,37 +95,29 @@ fn requested_key_type(req: &CreateKeyRequest) -> Result<(KeySpec, OriginType), K
         )));
     }
 
-    // Step 2: the spec, from KeySpec or its deprecated twin.
+    // Step 2: the spec, from KeySpec or its deprecated twin; SM2 belongs to China regions.
     let spec = match (req.key_spec, req.customer_master_key_spec) {
         (Some(spec), _) => spec,
         (None, Some(cmk)) => KeySpec::parse(cmk.as_str()).unwrap_or(KeySpec::SymmetricDefault),
         (None, None) => KeySpec::SymmetricDefault,
     };
-    if spec != KeySpec::SymmetricDefault {
-        return Err(KmsError::unsupported(format!(
-            "KeySpec {spec} is not supported by kmsd yet: only SYMMETRIC_DEFAULT keys can be created."
-        )));
+    if spec == KeySpec::Sm2 {
+        return Err(crate::key_types::sm2_unsupported());
     }
 
-    // Step 3: a symmetric key encrypts and decrypts (SPEC 1.8).
-    let usage = req.key_usage.unwrap_or(KeyUsageType::EncryptDecrypt);
-    if usage != KeyUsageType::EncryptDecrypt {
-        return Err(KmsError::validation(format!(
-            "KeyUsage {usage} is not compatible with KeySpec {spec}"
-        )));
-    }
-
-    Ok((spec, origin))
+    // Step 3: the usage, required for every key but a symmetric one (SPEC 1.8).
+    let usage = crate::key_types::requested_usage(spec, req.key_usage)?;
+    Ok((spec, usage, origin))
 }
 
-/// CreateKey: a new symmetric encryption key with fresh material (SPEC 1.8, 1.9).
+/// CreateKey: a new key of any spec kmsd serves, with fresh material (SPEC 1.7-1.9).
 pub(crate) async fn create_key(
     svc: &Service,
     caller: &Ctx<'_>,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
     // Step 1: what kind of key, and whether kmsd serves it.
-    let (key_spec, origin) = requested_key_type(&req)?;
+    let (key_spec, key_usage, origin) = requested_key_type(&req)?;
 
     // Step 2: the policy (given and well-formed, or the default) and the tags.
     let given_policy = req.policy.is_some();
@@ -125,7 +142,7 @@ pub(crate) async fn create_key(
         creation_date: svc.clock.now(),
         description: req.description.unwrap_or_default(),
         key_spec,
-        key_usage: KeyUsageType::EncryptDecrypt,
+        key_usage,
         origin,
         state: KeyState::PendingImport,
         deletion_date: None,
@@ -157,10 +174,8 @@ pub(crate) async fn create_key(
     if origin == OriginType::External {
         crate::import::pool(svc);
     } else {
-        let owner = material_owner(&record);
-        record
-            .materials
-            .push(new_material(svc, &owner, &record.key_id));
+        let material = generated_material(svc, &record).await?;
+        record.materials.push(material);
         record.state = KeyState::Enabled;
     }
 

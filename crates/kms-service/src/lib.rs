@@ -11,14 +11,18 @@
 
 pub mod clock;
 
+mod agreement;
 mod aliases;
 pub mod authz;
 mod cache;
 mod crypto;
+mod data_key_pairs;
 mod dispatch;
 mod grants;
 mod import;
+mod key_types;
 pub mod keys;
+mod macs;
 mod metadata;
 mod multi_region;
 mod pagination;
@@ -27,7 +31,9 @@ mod policy;
 mod replication;
 mod resolve;
 mod rotation;
+mod rsa;
 mod scheduler;
+mod signing;
 mod tags;
 mod write;
 

@@ -1,10 +1,9 @@
 //! KeyMetadata as DescribeKey, CreateKey and the other operations answer it (SPEC.md 1.9).
 
-use kms_model::shapes::{
-    EncryptionAlgorithmSpec, ExpirationModelType, KeyManagerType, KeyMetadata, KeyState,
-    KeyUsageType,
-};
+use kms_model::shapes::{ExpirationModelType, KeyManagerType, KeyMetadata, KeySpec, KeyState};
 use kms_model::{KeyRecord, Timestamp};
+
+use crate::key_types;
 
 /// The KeyMetadata of a key; members without a value are left out of the JSON.
 pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
@@ -28,11 +27,18 @@ pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
             record.key_spec.as_str(),
         ),
         key_spec: Some(record.key_spec),
-        encryption_algorithms: encryption_algorithms(record),
+        encryption_algorithms: key_types::encryption_algorithms(record.key_spec, record.key_usage),
+        signing_algorithms: key_types::signing_algorithms(record.key_spec, record.key_usage),
+        mac_algorithms: key_types::mac_algorithms(record.key_spec),
+        key_agreement_algorithms: key_types::key_agreement_algorithms(record.key_usage),
         multi_region: Some(record.multi_region.is_some()),
         multi_region_configuration: crate::multi_region::configuration(record),
         pending_deletion_window_in_days: record.pending_window_days.filter(|_| pending_deletion),
-        current_key_material_id: record.current_material().map(|m| m.id.clone()),
+        // Only symmetric encryption keys name their material (SPEC 1.9).
+        current_key_material_id: record
+            .current_material()
+            .filter(|_| record.key_spec == KeySpec::SymmetricDefault)
+            .map(|m| m.id.clone()),
         expiration_model: expiration_model(record),
         valid_to: valid_to(record),
         ..Default::default()
@@ -52,10 +58,4 @@ fn valid_to(record: &KeyRecord) -> Option<Timestamp> {
         .filter(|m| m.is_permanent())
         .filter_map(|m| m.expires_at())
         .min()
-}
-
-/// The encryption algorithms of an ENCRYPT_DECRYPT key (absent for other usages).
-fn encryption_algorithms(record: &KeyRecord) -> Option<Vec<EncryptionAlgorithmSpec>> {
-    (record.key_usage == KeyUsageType::EncryptDecrypt)
-        .then(|| vec![EncryptionAlgorithmSpec::SymmetricDefault])
 }

@@ -117,26 +117,19 @@ async fn create_key_with_description_and_tags() {
 }
 
 #[tokio::test]
-async fn create_key_of_later_issues_is_unsupported() {
+async fn create_key_of_unserved_kinds_is_unsupported() {
     let server = Server::shared();
     let kms = server.client(REGION);
 
-    // Other key specs and custom key stores are not served; EXTERNAL and multi-Region keys
-    // are (tested in the import_* and multi-Region suites).
-    let rsa = kms
+    // SM2 keys belong to China regions and custom key stores are not served; every other
+    // spec is (tested in the asym_* suites), as are EXTERNAL and multi-Region keys.
+    let sm2 = kms
         .create_key()
-        .key_spec(KeySpec::Rsa2048)
-        .key_usage(KeyUsageType::EncryptDecrypt)
+        .key_spec(KeySpec::Sm2)
+        .key_usage(KeyUsageType::SignVerify)
         .send()
         .await;
-    assert_code(rsa, "UnsupportedOperationException");
-    let hmac = kms
-        .create_key()
-        .key_spec(KeySpec::Hmac256)
-        .key_usage(KeyUsageType::GenerateVerifyMac)
-        .send()
-        .await;
-    assert_code(hmac, "UnsupportedOperationException");
+    assert_code(sm2, "UnsupportedOperationException");
     let hsm = kms
         .create_key()
         .origin(OriginType::AwsCloudhsm)

@@ -342,12 +342,11 @@ fn error_names_are_bare() {
 }
 
 #[test]
-fn operations_of_later_issues_are_unsupported() {
+fn custom_key_store_operations_are_unsupported() {
     let server = Server::shared();
     let calls = [
         ("DescribeCustomKeyStores", json!({})),
-        // Asymmetric keys come with a later issue (grants, once here, have landed).
-        ("GetPublicKey", json!({"KeyId": "alias/not-yet"})),
+        ("CreateCustomKeyStore", json!({"CustomKeyStoreName": "cks"})),
     ];
     for (operation, body) in calls {
         let response = signed_call(
