@@ -8,6 +8,14 @@
 
 mod common;
 
+mod asym_agreement;
+mod asym_data_key_pairs;
+mod asym_encrypt;
+mod asym_import;
+mod asym_keys;
+mod asym_mac;
+mod asym_mrk;
+mod asym_sign;
 mod authz_aliases;
 mod authz_conditions;
 mod authz_config;

@@ -12,6 +12,7 @@
     reason = "a failed harness step fails the test"
 )]
 
+pub mod asym;
 pub mod authz;
 pub mod import;
 pub mod mrk;
