@@ -1,6 +1,10 @@
 //! The KMS operations that the workloads send: their `X-Amz-Target` names and JSON bodies,
 //! as documented in the AWS KMS API reference
-//! <https://docs.aws.amazon.com/kms/latest/APIReference/API_Operations.html>.
+//! <https://docs.aws.amazon.com/kms/latest/APIReference/API_Operations.html>, and the kinds of
+//! key they run on (the key specs and usages of "Key spec reference",
+//! <https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html>).
+
+use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -27,6 +31,55 @@ pub const REGIONS: [&str; 16] = [
     "eu-west-3",
 ];
 
+/// The ECDSA algorithm that the `sign` and `verify` workloads use with `ECC_NIST_P256` keys.
+pub const ECDSA_SHA_256: &str = "ECDSA_SHA_256";
+
+/// The RSA-PSS algorithm that the `sign-rsa` workload uses with `RSA_2048` keys.
+pub const RSASSA_PSS_SHA_256: &str = "RSASSA_PSS_SHA_256";
+
+/// A kind of KMS key that the set-up creates: its origin, key spec and key usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// `SYMMETRIC_DEFAULT` for `ENCRYPT_DECRYPT`, the CreateKey default.
+    Symmetric,
+    /// `SYMMETRIC_DEFAULT` of origin `EXTERNAL`, waiting for imported material.
+    External,
+    /// `ECC_NIST_P256` for `SIGN_VERIFY`.
+    EccSigning,
+    /// `RSA_2048` for `SIGN_VERIFY`.
+    RsaSigning,
+    /// `HMAC_256` for `GENERATE_VERIFY_MAC`.
+    Hmac,
+}
+
+impl KeyKind {
+    /// The CreateKey body of a key of this kind.
+    fn create_key_body(self) -> serde_json::Value {
+        let spec_and_usage = |spec: &str, usage: &str| json!({ "KeySpec": spec, "KeyUsage": usage, "Description": "kmsd-bench" });
+        match self {
+            KeyKind::Symmetric => json!({ "Description": "kmsd-bench" }),
+            KeyKind::External => {
+                json!({ "Origin": "EXTERNAL", "Description": "kmsd-bench import" })
+            }
+            KeyKind::EccSigning => spec_and_usage("ECC_NIST_P256", "SIGN_VERIFY"),
+            KeyKind::RsaSigning => spec_and_usage("RSA_2048", "SIGN_VERIFY"),
+            KeyKind::Hmac => spec_and_usage("HMAC_256", "GENERATE_VERIFY_MAC"),
+        }
+    }
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyKind::Symmetric => "symmetric",
+            KeyKind::External => "EXTERNAL",
+            KeyKind::EccSigning => "ECC_NIST_P256 signing",
+            KeyKind::RsaSigning => "RSA_2048 signing",
+            KeyKind::Hmac => "HMAC_256",
+        })
+    }
+}
+
 /// An operation that a workload calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -36,12 +89,18 @@ pub enum Op {
     Decrypt,
     /// `GenerateDataKey` with `KeySpec` `AES_256`.
     GenerateDataKey,
-    /// `CreateKey` of a symmetric key (a durable write).
+    /// `CreateKey` (a durable write).
     CreateKey,
     /// `TagResource` of one tag on an existing key.
     TagResource,
     /// `GetParametersForImport` for a key of origin `EXTERNAL`.
     GetParametersForImport,
+    /// `Sign` of a raw message with an asymmetric key.
+    Sign,
+    /// `Verify` of a signature made in the set-up.
+    Verify,
+    /// `GenerateMac` of a message with an HMAC key.
+    GenerateMac,
 }
 
 impl Op {
@@ -54,6 +113,9 @@ impl Op {
             Op::CreateKey => "TrentService.CreateKey",
             Op::TagResource => "TrentService.TagResource",
             Op::GetParametersForImport => "TrentService.GetParametersForImport",
+            Op::Sign => "TrentService.Sign",
+            Op::Verify => "TrentService.Verify",
+            Op::GenerateMac => "TrentService.GenerateMac",
         }
     }
 }
@@ -88,14 +150,9 @@ impl Call {
         Call::new(Op::GenerateDataKey, region, body)
     }
 
-    /// `CreateKey` of a symmetric key, of origin `EXTERNAL` when `external` is set.
-    pub fn create_key(region: &'static str, external: bool) -> Call {
-        let body = if external {
-            json!({ "Origin": "EXTERNAL", "Description": "kmsd-bench import" }).to_string()
-        } else {
-            json!({ "Description": "kmsd-bench" }).to_string()
-        };
-        Call::new(Op::CreateKey, region, body)
+    /// `CreateKey` of a key of `kind`.
+    pub fn create_key(region: &'static str, kind: KeyKind) -> Call {
+        Call::new(Op::CreateKey, region, kind.create_key_body().to_string())
     }
 
     /// `TagResource` setting tag `tag_key` to `value` on `key_id`.
@@ -115,6 +172,45 @@ impl Call {
             "WrappingKeySpec": format!("RSA_{bits}"),
         });
         Call::new(Op::GetParametersForImport, region, body.to_string())
+    }
+
+    /// `Sign` of the raw message whose base64 form is `message_b64` with `algorithm`.
+    pub fn sign(region: &'static str, key_id: &str, algorithm: &str, message_b64: &str) -> Call {
+        let body = json!({
+            "KeyId": key_id,
+            "Message": message_b64,
+            "MessageType": "RAW",
+            "SigningAlgorithm": algorithm,
+        });
+        Call::new(Op::Sign, region, body.to_string())
+    }
+
+    /// `Verify` of `signature_b64` over the raw message `message_b64` with `algorithm`.
+    pub fn verify(
+        region: &'static str,
+        key_id: &str,
+        algorithm: &str,
+        message_b64: &str,
+        signature_b64: &str,
+    ) -> Call {
+        let body = json!({
+            "KeyId": key_id,
+            "Message": message_b64,
+            "MessageType": "RAW",
+            "Signature": signature_b64,
+            "SigningAlgorithm": algorithm,
+        });
+        Call::new(Op::Verify, region, body.to_string())
+    }
+
+    /// `GenerateMac` with `HMAC_SHA_256` of the message whose base64 form is `message_b64`.
+    pub fn generate_mac(region: &'static str, key_id: &str, message_b64: &str) -> Call {
+        let body = json!({
+            "KeyId": key_id,
+            "Message": message_b64,
+            "MacAlgorithm": "HMAC_SHA_256",
+        });
+        Call::new(Op::GenerateMac, region, body.to_string())
     }
 
     /// A call of `op` with `body`.
@@ -145,7 +241,11 @@ mod tests {
             Call::encrypt("us-east-1", "k", &random_plaintext_b64(64)),
             Call::decrypt("us-east-1", "k", "AAAA"),
             Call::generate_data_key("us-east-1", "k"),
-            Call::create_key("us-east-1", true),
+            Call::create_key("us-east-1", KeyKind::External),
+            Call::create_key("us-east-1", KeyKind::Hmac),
+            Call::sign("us-east-1", "k", ECDSA_SHA_256, "AAAA"),
+            Call::verify("us-east-1", "k", ECDSA_SHA_256, "AAAA", "AAAA"),
+            Call::generate_mac("us-east-1", "k", "AAAA"),
             Call::tag_resource("us-east-1", "k", "t", "v"),
             Call::get_parameters_for_import("us-east-1", "k", 2048),
         ];

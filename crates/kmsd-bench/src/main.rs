@@ -64,7 +64,8 @@ pub struct LoadArgs {
     /// Unmeasured seconds before each measurement.
     #[arg(long, default_value_t = 2.0)]
     pub warmup: f64,
-    /// Keys created in the set-up; every call picks one at random.
+    /// Keys created in the set-up, of the kind each workload needs (symmetric, ECC or RSA
+    /// signing, HMAC); every call picks one at random.
     #[arg(long, default_value_t = 1)]
     pub keys: usize,
     /// Regions the keys and calls are spread over (1 to 16).
@@ -73,8 +74,9 @@ pub struct LoadArgs {
     /// The first region (the others follow a fixed list).
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
-    /// A workload, repeatable: encrypt-64, encrypt-4k, decrypt, generate-data-key, mixed,
-    /// get-parameters-for-import[-2048|-3072|-4096], create-key, or all.
+    /// A workload, repeatable: encrypt-64, encrypt-4k, decrypt, generate-data-key, sign,
+    /// verify, sign-rsa, generate-mac, mixed, get-parameters-for-import[-2048|-3072|-4096],
+    /// create-key, or all.
     #[arg(long = "workload", default_value = "all")]
     pub workloads: Vec<String>,
     /// Seconds that creating the set-up's keys may take before it stops short (and says so).

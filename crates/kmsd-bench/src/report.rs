@@ -23,7 +23,7 @@ pub struct RunResult {
     pub workload: String,
     /// Virtual clients (connections).
     pub connections: usize,
-    /// Keys the calls picked from.
+    /// Keys the calls picked from (of the workload's kind; none for CreateKey).
     pub keys: usize,
     /// Regions the keys and calls were spread over.
     pub regions: usize,
@@ -79,7 +79,9 @@ impl RunResult {
             target: target.name.clone(),
             workload: workload.to_string(),
             connections: opts.connections,
-            keys: fixture.keys.len(),
+            keys: workload
+                .key_kind()
+                .map_or(0, |kind| fixture.keys_of(kind).len()),
             regions: opts.regions.len(),
             seconds,
             ok: latency.len(),

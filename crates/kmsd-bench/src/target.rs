@@ -1,15 +1,19 @@
-//! A server under test, and the keys and ciphertexts created on it before a measurement.
+//! A server under test, and the keys, ciphertexts and signatures created on it before a
+//! measurement.
 //!
-//! The set-up sends its CreateKey and Encrypt calls over many connections at once, so that
-//! preparing 100,000 keys takes seconds on a fast server; on a slow one it stops at a time
-//! budget and says how far it got.
+//! The set-up sends its CreateKey, Encrypt and Sign calls over many connections at once, so
+//! that preparing 100,000 keys takes seconds on a fast server; on a slow one it stops at a time
+//! budget and says how far it got. A server that refuses a kind of key leaves that list empty
+//! with a note, and the workload then counts one `SetupIncomplete` error per attempt instead
+//! of stopping the run.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, Endpoint};
-use crate::kms::{random_plaintext_b64, Call};
+use crate::kms::{random_plaintext_b64, Call, KeyKind, ECDSA_SHA_256};
 use crate::sigv4::Credentials;
 
 /// A server under test.
@@ -50,20 +54,40 @@ pub struct Ciphertext {
     pub blob: String,
 }
 
+/// A signature made in the set-up, for Verify.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// The index of its key in [`Fixture::ecc_signing`].
+    pub key: usize,
+    /// The signed message, base64.
+    pub message: String,
+    /// The `Signature` (`ECDSA_SHA_256`), base64 as the server sent it.
+    pub signature: String,
+}
+
 /// Everything the workloads pick from, grown on demand.
 #[derive(Debug, Clone, Default)]
 pub struct Fixture {
-    /// Symmetric keys, spread round-robin over the regions.
+    /// Symmetric keys, spread round-robin over the regions (as are the keys of every kind).
     pub keys: Vec<Key>,
     /// Ciphertexts of 64 B plaintexts, one per key up to [`CIPHERTEXT_POOL`].
     pub ciphertexts: Vec<Ciphertext>,
     /// Keys of origin `EXTERNAL`, for GetParametersForImport.
     pub external: Vec<Key>,
+    /// `ECC_NIST_P256` signing keys.
+    pub ecc_signing: Vec<Key>,
+    /// Signatures of 64 B messages, one per ECC signing key up to [`CIPHERTEXT_POOL`].
+    pub signatures: Vec<Signature>,
+    /// `RSA_2048` signing keys.
+    pub rsa_signing: Vec<Key>,
+    /// `HMAC_256` keys.
+    pub hmac: Vec<Key>,
     /// What the set-up could not do, in words.
     pub notes: Vec<String>,
 }
 
-/// The most ciphertexts that the set-up makes (Decrypt picks among them at random).
+/// The most ciphertexts (and signatures) that the set-up makes (Decrypt and Verify pick among
+/// them at random).
 pub const CIPHERTEXT_POOL: usize = 10_000;
 
 /// The number of `EXTERNAL` keys that GetParametersForImport spreads over.
@@ -81,35 +105,64 @@ pub struct SetupOptions {
 }
 
 impl Fixture {
-    /// Creates keys until there are `count` (or the time budget runs out).
-    pub async fn ensure_keys(&mut self, target: &Target, count: usize, opts: SetupOptions) {
+    /// The keys of `kind` created so far.
+    pub fn keys_of(&self, kind: KeyKind) -> &[Key] {
+        match kind {
+            KeyKind::Symmetric => &self.keys,
+            KeyKind::External => &self.external,
+            KeyKind::EccSigning => &self.ecc_signing,
+            KeyKind::RsaSigning => &self.rsa_signing,
+            KeyKind::Hmac => &self.hmac,
+        }
+    }
+
+    /// The list that keys of `kind` are kept in.
+    fn keys_of_mut(&mut self, kind: KeyKind) -> &mut Vec<Key> {
+        match kind {
+            KeyKind::Symmetric => &mut self.keys,
+            KeyKind::External => &mut self.external,
+            KeyKind::EccSigning => &mut self.ecc_signing,
+            KeyKind::RsaSigning => &mut self.rsa_signing,
+            KeyKind::Hmac => &mut self.hmac,
+        }
+    }
+
+    /// Creates keys of `kind` until there are `count` (or the time budget runs out).
+    pub async fn ensure_keys(
+        &mut self,
+        target: &Target,
+        kind: KeyKind,
+        count: usize,
+        opts: SetupOptions,
+    ) {
         // Nothing to do when enough keys exist.
-        let have = self.keys.len();
+        let have = self.keys_of(kind).len();
         if have >= count {
             return;
         }
 
         // Create the missing keys, key i in region i mod the region count.
         let regions = opts.regions;
-        let calls = (have..count).map(|i| Call::create_key(regions[i % regions.len()], false));
+        let calls = (have..count).map(|i| Call::create_key(regions[i % regions.len()], kind));
         let started = Instant::now();
         let results = run_calls(target, calls.collect(), opts).await;
 
         // Keep the keys that were created; note failures and a stop at the budget.
         let mut failures = Failures::default();
-        for (call, result) in results {
+        let keys = self.keys_of_mut(kind);
+        for (_, call, result) in results {
             match result.and_then(|v| key_id(&v)) {
-                Ok(id) => self.keys.push(Key {
+                Ok(id) => keys.push(Key {
                     id,
                     region: call.region,
                 }),
                 Err(e) => failures.add(e),
             }
         }
-        if self.keys.len() < count {
+        let made = keys.len();
+        if made < count {
             self.notes.push(format!(
-                "set-up created {} of {count} keys in {:.0} s ({})",
-                self.keys.len(),
+                "set-up created {made} of {count} {kind} keys in {:.0} s ({})",
                 started.elapsed().as_secs_f64(),
                 failures.describe()
             ));
@@ -125,19 +178,22 @@ impl Fixture {
             return;
         }
         let plaintext = random_plaintext_b64(64);
-        let calls = (have..want)
-            .map(|i| Call::encrypt(self.keys[i].region, &self.keys[i].id, &plaintext))
-            .collect();
+        let encrypt = |key: &Key| Call::encrypt(key.region, &key.id, &plaintext);
 
         // Keep what came back, in key order.
-        let mut failures = Failures::default();
-        for (i, (_, result)) in (have..want).zip(run_calls(target, calls, opts).await) {
-            let blob = result.and_then(|v| string_field(&v, "CiphertextBlob"));
-            match blob {
-                Ok(blob) => self.ciphertexts.push(Ciphertext { key: i, blob }),
-                Err(e) => failures.add(e),
-            }
-        }
+        let (blobs, failures) = field_per_key(
+            target,
+            &self.keys,
+            have..want,
+            encrypt,
+            "CiphertextBlob",
+            opts,
+        )
+        .await;
+        let made = blobs
+            .into_iter()
+            .map(|(key, blob)| Ciphertext { key, blob });
+        self.ciphertexts.extend(made);
         if self.ciphertexts.len() < want {
             let made = self.ciphertexts.len();
             let why = failures.describe();
@@ -146,37 +202,60 @@ impl Fixture {
         }
     }
 
+    /// Signs a 64 B message (`ECDSA_SHA_256`) with each ECC signing key, up to
+    /// [`CIPHERTEXT_POOL`] signatures.
+    pub async fn ensure_signatures(&mut self, target: &Target, opts: SetupOptions) {
+        // One signature per key, for the keys that have none yet.
+        let want = self.ecc_signing.len().min(CIPHERTEXT_POOL);
+        let have = self.signatures.len();
+        if have >= want {
+            return;
+        }
+        let message = random_plaintext_b64(64);
+        let sign = |key: &Key| Call::sign(key.region, &key.id, ECDSA_SHA_256, &message);
+
+        // Keep what came back, in key order.
+        let (signed, failures) = field_per_key(
+            target,
+            &self.ecc_signing,
+            have..want,
+            sign,
+            "Signature",
+            opts,
+        )
+        .await;
+        let made = signed.into_iter().map(|(key, signature)| Signature {
+            key,
+            message: message.clone(),
+            signature,
+        });
+        self.signatures.extend(made);
+        if self.signatures.len() < want {
+            let made = self.signatures.len();
+            let why = failures.describe();
+            self.notes
+                .push(format!("set-up made {made} of {want} signatures ({why})"));
+        }
+    }
+
     /// Creates the `EXTERNAL` keys that GetParametersForImport needs.
     ///
     /// When the server cannot create them, the symmetric keys stand in, and a note says so:
     /// the measurement then counts whatever error the server gives.
     pub async fn ensure_external(&mut self, target: &Target, opts: SetupOptions) {
-        // Create them once.
+        // Create them once (the stand-ins of a failed attempt count as done).
         if !self.external.is_empty() {
             return;
         }
-        let regions = opts.regions;
-        let calls = (0..EXTERNAL_KEYS)
-            .map(|i| Call::create_key(regions[i % regions.len()], true))
-            .collect();
+        self.ensure_keys(target, KeyKind::External, EXTERNAL_KEYS, opts)
+            .await;
 
-        // Keep the created keys, or fall back to the symmetric ones.
-        let mut failures = Failures::default();
-        for (call, result) in run_calls(target, calls, opts).await {
-            match result.and_then(|v| key_id(&v)) {
-                Ok(id) => self.external.push(Key {
-                    id,
-                    region: call.region,
-                }),
-                Err(e) => failures.add(e),
-            }
-        }
+        // Without any, fall back to the symmetric ones.
         if self.external.is_empty() {
-            let why = failures.describe();
-            self.notes.push(format!(
-                "CreateKey with Origin EXTERNAL failed ({why}); GetParametersForImport was sent \
-                 for AWS_KMS keys instead"
-            ));
+            self.notes.push(
+                "GetParametersForImport was sent for AWS_KMS keys instead of EXTERNAL ones"
+                    .to_owned(),
+            );
             self.external = self.keys.iter().take(EXTERNAL_KEYS).cloned().collect();
         }
     }
@@ -247,13 +326,40 @@ fn string_field(value: &serde_json::Value, name: &str) -> Result<String, String>
         .ok_or_else(|| format!("answer without {name}"))
 }
 
-/// Sends `calls` over `opts.concurrency` connections and returns each with its parsed answer,
-/// in the original order; calls not sent before the time budget ran out are left off.
+/// Sends the call that `make` builds for each of `keys[range]` and returns the string field
+/// `field` of each successful answer with its key's index (in key order), and the failures.
+async fn field_per_key(
+    target: &Target,
+    keys: &[Key],
+    range: Range<usize>,
+    make: impl Fn(&Key) -> Call,
+    field: &str,
+    opts: SetupOptions,
+) -> (Vec<(usize, String)>, Failures) {
+    // One call per key of the range.
+    let calls = keys[range.clone()].iter().map(make).collect();
+    let results = run_calls(target, calls, opts).await;
+
+    // Each answer goes with the key it was sent for.
+    let mut found = Vec::new();
+    let mut failures = Failures::default();
+    for (i, _, result) in results {
+        match result.and_then(|v| string_field(&v, field)) {
+            Ok(value) => found.push((range.start + i, value)),
+            Err(e) => failures.add(e),
+        }
+    }
+    (found, failures)
+}
+
+/// Sends `calls` over `opts.concurrency` connections and returns each with its index and its
+/// parsed answer, in the original order; calls not sent before the time budget ran out are
+/// left off.
 async fn run_calls(
     target: &Target,
     calls: Vec<Call>,
     opts: SetupOptions,
-) -> Vec<(Call, Result<serde_json::Value, String>)> {
+) -> Vec<(usize, Call, Result<serde_json::Value, String>)> {
     // The calls are shared; each worker takes the next index until none are left.
     let calls = Arc::new(calls);
     let next = Arc::new(AtomicUsize::new(0));
@@ -288,7 +394,7 @@ async fn run_calls(
     answers.sort_by_key(|(i, _)| *i);
     answers
         .into_iter()
-        .map(|(i, r)| (calls[i].clone(), r))
+        .map(|(i, r)| (i, calls[i].clone(), r))
         .collect()
 }
 

@@ -1,6 +1,7 @@
-//! Smoke test of the benchmark: every workload for about a second against a debug kmsd, with
-//! two connections. It checks that the tool works and reports sanely, never how fast
-//! anything is.
+//! Smoke test of the benchmark: every workload (the symmetric ones, Sign and Verify with ECC
+//! and RSA keys, GenerateMac with HMAC keys, the mix, import and CreateKey) for about a second
+//! against a debug kmsd, with two connections. It checks that the tool works and reports
+//! sanely, never how fast anything is.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // A failed step should stop the test at once.
 
@@ -121,10 +122,17 @@ fn every_workload_runs_against_kmsd_and_reports_json() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "kmsd-bench failed: {stderr}");
 
-    // The JSON parses and has one result per workload.
+    // The JSON parses and has one result per workload, the asymmetric and HMAC ones among them.
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     let results = report["results"].as_array().expect("results array");
-    assert_eq!(results.len(), 9, "{report:#}");
+    assert_eq!(results.len(), 13, "{report:#}");
+    let names: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["workload"].as_str())
+        .collect();
+    for name in ["sign", "verify", "sign-rsa", "generate-mac"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
 
     // Each workload kmsd serves succeeded without errors; one it lacks fails cleanly.
     for result in results {
@@ -139,6 +147,9 @@ fn every_workload_runs_against_kmsd_and_reports_json() {
         }
         assert!(ok > Some(0), "{result:#}");
         assert_eq!(errors, Some(0), "{result:#}");
+        if name != "create-key" {
+            assert_eq!(result["keys"].as_u64(), Some(4), "{result:#}");
+        }
         assert!(
             result["requests_per_second"].as_f64() > Some(0.0),
             "{result:#}"
