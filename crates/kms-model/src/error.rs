@@ -70,8 +70,8 @@ pub enum ErrorCode {
     MissingAuthenticationTokenException,
     /// 400. No such key, alias or grant.
     NotFoundException,
-    /// 400. The caller may not use a name reserved for AWS (not in the KMS model; what the
-    /// emulators answer for `alias/aws/` names, SPEC D16).
+    /// 400. The caller may not use a name reserved for AWS: not in the KMS model, it is what
+    /// the emulators answer for `alias/aws/` names (SPEC D16).
     NotAuthorizedException,
     /// 400. The body is not valid JSON, a member has the wrong type, or a blob is not base64.
     SerializationException,

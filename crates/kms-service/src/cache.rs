@@ -64,7 +64,8 @@ pub(crate) struct CachedKey {
     pub origin: OriginType,
     pub deletion_date: Option<Timestamp>,
     pub version: u64,
-    pub materials: Vec<CachedMaterial>,
+    /// Exactly as many as the key has present (a boxed slice: no spare capacity per key).
+    pub materials: Box<[CachedMaterial]>,
     /// Index into `materials` of the CURRENT version.
     pub current: Option<usize>,
     pub usage: Arc<UsageCell>,
@@ -152,10 +153,12 @@ impl CachedMaterial {
 }
 
 /// A key that has a use not yet written to the store.
+/// It shares the names of the cache entry, so that a million keys waiting for their first
+/// flush cost a few words each, not three strings.
 pub(crate) struct DirtyKey {
-    pub account: String,
-    pub region: String,
-    pub key_id: String,
+    pub account: Arc<str>,
+    pub region: Arc<str>,
+    pub key_id: Arc<str>,
     pub usage: Arc<UsageCell>,
 }
 
@@ -174,7 +177,8 @@ impl DirtyKey {
 }
 
 struct Shard {
-    keys: RwLock<HashMap<String, Vec<Arc<CachedKey>>>>,
+    /// Keyed by the key ID of the first entry (its own allocation, shared, not a copy).
+    keys: RwLock<HashMap<Arc<str>, Vec<Arc<CachedKey>>>>,
     dirty: Mutex<Vec<DirtyKey>>,
 }
 
@@ -270,11 +274,16 @@ impl KeyCache {
     pub fn put(&self, record: &KeyRecord) -> Arc<CachedKey> {
         let shard = self.shard(&record.key_id);
         let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
-        let entries = map.entry(record.key_id.clone()).or_default();
-        let position = entries
-            .iter()
-            .position(|k| *k.account == *record.account && *k.region == *record.region);
-        let previous = position.map(|i| Arc::clone(&entries[i]));
+        let entries = map.get_mut(record.key_id.as_str());
+        let position = entries.as_ref().and_then(|entries| {
+            entries
+                .iter()
+                .position(|k| *k.account == *record.account && *k.region == *record.region)
+        });
+        let previous = entries
+            .as_ref()
+            .zip(position)
+            .map(|(entries, i)| Arc::clone(&entries[i]));
         if let Some(prev) = previous.as_ref().filter(|p| p.version > record.version) {
             return Arc::clone(prev);
         }
@@ -284,9 +293,13 @@ impl KeyCache {
             &self.policies,
             &self.names,
         ));
-        match position {
-            Some(i) => entries[i] = Arc::clone(&entry),
-            None => entries.push(Arc::clone(&entry)),
+        match (entries, position) {
+            (Some(entries), Some(i)) => entries[i] = Arc::clone(&entry),
+            (Some(entries), None) => entries.push(Arc::clone(&entry)),
+            // The first entry of this key ID: a vector of exactly one, keyed by its own ID.
+            (None, _) => {
+                map.insert(Arc::clone(&entry.key_id), vec![Arc::clone(&entry)]);
+            }
         }
         entry
     }
@@ -307,9 +320,9 @@ impl KeyCache {
         let shard = self.shard(&key.key_id);
         let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
         dirty.push(DirtyKey {
-            account: key.account.to_string(),
-            region: key.region.to_string(),
-            key_id: key.key_id.to_string(),
+            account: Arc::clone(&key.account),
+            region: Arc::clone(&key.region),
+            key_id: Arc::clone(&key.key_id),
             usage: Arc::clone(&key.usage),
         });
     }
@@ -336,7 +349,7 @@ fn build_entry(
     policies: &PolicyInterner,
     names: &NameInterner,
 ) -> CachedKey {
-    let materials: Vec<CachedMaterial> = record
+    let materials: Box<[CachedMaterial]> = record
         .materials
         .iter()
         .filter(|m| m.is_present())
@@ -361,7 +374,8 @@ fn build_entry(
                 secret,
             })
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .into_boxed_slice();
     let current = record
         .current_material()
         .and_then(|c| kms_crypto::parse_material_id(&c.id))

@@ -5,7 +5,6 @@
 //! The encrypted private key is an ordinary symmetric ciphertext: Decrypt with the same
 //! encryption context returns the PKCS #8 bytes.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kms_crypto::asymmetric::{self, AsymmetricSpec};
@@ -34,24 +33,21 @@ fn pair_spec(spec: DataKeyPairSpec) -> Result<AsymmetricSpec, KmsError> {
     AsymmetricSpec::parse(spec.as_str()).ok_or_else(KmsError::internal)
 }
 
-/// The shared body: key checks, a new pair made off the runtime, the private key sealed.
+/// The shared body: key checks, a new pair made off the runtime, the private key sealed. Both
+/// operations ask it in the shape of the one without plaintext.
 async fn make_pair(
     svc: &Service,
     caller: &Ctx<'_>,
     op: Operation,
-    key_id: &str,
-    spec: DataKeyPairSpec,
-    context: &Option<BTreeMap<String, String>>,
-    grant_tokens: &Option<Vec<String>>,
-    dry_run: Option<bool>,
+    req: &GenerateDataKeyPairWithoutPlaintextRequest,
 ) -> Result<Made, KmsError> {
     // Step 1: a symmetric encryption key in a usable state, and a spec kmsd can make.
-    let key = crate::crypto::usable_key_for(svc, caller, op, key_id, KeyUsageType::EncryptDecrypt)
-        .await?;
+    let usage = KeyUsageType::EncryptDecrypt;
+    let key = crate::crypto::usable_key_for(svc, caller, op, &req.key_id, usage).await?;
     require_symmetric(&key, op)?;
-    let spec = pair_spec(spec)?;
-    check_grant_tokens(svc, grant_tokens)?;
-    if dry_run == Some(true) {
+    let spec = pair_spec(req.key_pair_spec)?;
+    check_grant_tokens(svc, &req.grant_tokens)?;
+    if req.dry_run == Some(true) {
         return Err(dry_run_error());
     }
 
@@ -64,7 +60,8 @@ async fn make_pair(
         .map_err(|_| KmsError::internal())?;
 
     // Step 3: the private key encrypted like an Encrypt of it.
-    let (private_ciphertext, material_id) = seal_under(svc, &key, context, private_plain.expose())?;
+    let (private_ciphertext, material_id) =
+        seal_under(svc, &key, &req.encryption_context, private_plain.expose())?;
     Ok(Made {
         key,
         private_plain,
@@ -86,17 +83,14 @@ pub(crate) async fn generate_data_key_pair(
         ));
     }
     let op = Operation::GenerateDataKeyPair;
-    let made = make_pair(
-        svc,
-        caller,
-        op,
-        &req.key_id,
-        req.key_pair_spec,
-        &req.encryption_context,
-        &req.grant_tokens,
-        req.dry_run,
-    )
-    .await?;
+    let shape = GenerateDataKeyPairWithoutPlaintextRequest {
+        encryption_context: req.encryption_context,
+        key_id: req.key_id,
+        key_pair_spec: req.key_pair_spec,
+        grant_tokens: req.grant_tokens,
+        dry_run: req.dry_run,
+    };
+    let made = make_pair(svc, caller, op, &shape).await?;
     let tracked = KeyLastUsageTrackingOperation::GenerateDataKeyPair;
     made.key.record_use(&svc.cache, tracked, svc.clock.now());
     Ok(GenerateDataKeyPairResponse {
@@ -104,7 +98,7 @@ pub(crate) async fn generate_data_key_pair(
         private_key_plaintext: Some(SensitiveBlob(made.private_plain.expose().to_vec())),
         public_key: Some(Blob(made.public)),
         key_id: Some(made.key.arn()),
-        key_pair_spec: Some(req.key_pair_spec),
+        key_pair_spec: Some(shape.key_pair_spec),
         ciphertext_for_recipient: None,
         key_material_id: Some(made.material_id),
     })
@@ -117,17 +111,7 @@ pub(crate) async fn generate_data_key_pair_without_plaintext(
     req: GenerateDataKeyPairWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {
     let op = Operation::GenerateDataKeyPairWithoutPlaintext;
-    let made = make_pair(
-        svc,
-        caller,
-        op,
-        &req.key_id,
-        req.key_pair_spec,
-        &req.encryption_context,
-        &req.grant_tokens,
-        req.dry_run,
-    )
-    .await?;
+    let made = make_pair(svc, caller, op, &req).await?;
     let tracked = KeyLastUsageTrackingOperation::GenerateDataKeyPairWithoutPlaintext;
     made.key.record_use(&svc.cache, tracked, svc.clock.now());
     Ok(GenerateDataKeyPairWithoutPlaintextResponse {
