@@ -538,3 +538,101 @@ async fn username_variable_in_a_resource() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn signing_algorithm_message_type_and_mac_algorithm() {
+    use aws_sdk_kms::types::{
+        KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec,
+    };
+    // Alice may sign only with ECDSA_SHA_256 over digests; Bob may make only SHA-256 MACs.
+    let world = World::start(&[
+        (
+            ALICE,
+            allow_if(
+                &["kms:Sign"],
+                json!({"StringEquals": {
+                    "kms:SigningAlgorithm": "ECDSA_SHA_256",
+                    "kms:MessageType": "DIGEST"
+                }}),
+            ),
+        ),
+        (
+            BOB,
+            allow_if(
+                &["kms:GenerateMac"],
+                json!({"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}),
+            ),
+        ),
+    ]);
+    let root = world.client(ROOT_A);
+    let signing = root
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+
+    // A digest passes; a RAW message (the default, as the policy sees it) is denied.
+    let alice = world.client(ALICE);
+    let sign = |t: Option<MessageType>| {
+        alice
+            .sign()
+            .key_id(signing.key_id())
+            .message(Blob::new(vec![7u8; 32]))
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .set_message_type(t)
+            .send()
+    };
+    sign(Some(MessageType::Digest)).await.unwrap();
+    assert_error(
+        sign(None).await,
+        "AccessDeniedException",
+        &denied(
+            ALICE,
+            "kms:Sign",
+            signing.arn().unwrap(),
+            Why::NoIdentityAllow,
+        ),
+    );
+
+    // The MAC condition: Bob's HMAC_256 key passes, an HMAC_384 key's algorithm does not.
+    let bob = world.client(BOB);
+    for (spec, alg, allowed) in [
+        (KeySpec::Hmac256, MacAlgorithmSpec::HmacSha256, true),
+        (KeySpec::Hmac384, MacAlgorithmSpec::HmacSha384, false),
+    ] {
+        let key = root
+            .create_key()
+            .key_spec(spec)
+            .key_usage(KeyUsageType::GenerateVerifyMac)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap();
+        let out = bob
+            .generate_mac()
+            .key_id(key.key_id())
+            .message(plaintext())
+            .mac_algorithm(alg)
+            .send()
+            .await;
+        if allowed {
+            out.unwrap();
+        } else {
+            assert_error(
+                out,
+                "AccessDeniedException",
+                &denied(
+                    BOB,
+                    "kms:GenerateMac",
+                    key.arn().unwrap(),
+                    Why::NoIdentityAllow,
+                ),
+            );
+        }
+    }
+}
