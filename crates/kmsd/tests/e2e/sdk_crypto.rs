@@ -5,59 +5,21 @@
 
 use crate::common;
 
-use std::collections::HashMap;
-
 use crate::common::{
     assert_code, assert_error, create_key, is_hex64, random_bytes, unique, Server, ACCOUNT_A,
 };
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{DataKeySpec, EncryptionAlgorithmSpec};
-use aws_sdk_kms::Client;
+
+use crate::common::crypto::{context, current_material, encrypt, INCORRECT_KEY};
 
 const REGION: &str = "us-east-1";
-const INCORRECT_KEY: &str =
-    "The key ID in the request does not identify a CMK that can perform this operation.";
 const CIPHERTEXT_ACCESS: &str = "The ciphertext refers to a customer master key that does not \
      exist, does not exist in this region, or you are not allowed to access.";
 const DRY_RUN: &str = "The request would have succeeded, but the DryRun option is set.";
 
 /// Encryption-context pairs as a test writes them.
 type Pairs = &'static [(&'static str, &'static str)];
-
-fn context(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-    Some(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
-async fn encrypt(kms: &Client, key: &str, plaintext: &[u8], ctx: &[(&str, &str)]) -> Blob {
-    kms.encrypt()
-        .key_id(key)
-        .plaintext(Blob::new(plaintext))
-        .set_encryption_context(context(ctx))
-        .send()
-        .await
-        .expect("Encrypt")
-        .ciphertext_blob
-        .expect("CiphertextBlob")
-}
-
-async fn current_material(kms: &Client, key: &str) -> String {
-    let md = kms
-        .describe_key()
-        .key_id(key)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
-    md.current_key_material_id()
-        .expect("CurrentKeyMaterialId")
-        .to_string()
-}
 
 #[tokio::test]
 async fn encrypt_decrypt_round_trip_with_every_key_id_form() {

@@ -2,51 +2,12 @@
 //! GenerateDataKeyWithoutPlaintext, ReEncrypt and GenerateRandom (SPEC D10, D12, D13).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
-use std::collections::HashMap;
-
 use crate::common::{assert_code, assert_error, create_key, is_hex64, Server};
-use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{DataKeySpec, EncryptionAlgorithmSpec};
-use aws_sdk_kms::Client;
+
+use crate::common::crypto::{context, current_material, encrypt, INCORRECT_KEY};
 
 const REGION: &str = "us-east-1";
-const INCORRECT_KEY: &str =
-    "The key ID in the request does not identify a CMK that can perform this operation.";
-
-fn context(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-    Some(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
-async fn encrypt(kms: &Client, key: &str, plaintext: &[u8], ctx: &[(&str, &str)]) -> Blob {
-    kms.encrypt()
-        .key_id(key)
-        .plaintext(Blob::new(plaintext))
-        .set_encryption_context(context(ctx))
-        .send()
-        .await
-        .expect("Encrypt")
-        .ciphertext_blob
-        .expect("CiphertextBlob")
-}
-
-async fn current_material(kms: &Client, key: &str) -> String {
-    let md = kms
-        .describe_key()
-        .key_id(key)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
-    md.current_key_material_id()
-        .expect("CurrentKeyMaterialId")
-        .to_string()
-}
 
 #[tokio::test]
 async fn generate_data_key_sizes() {

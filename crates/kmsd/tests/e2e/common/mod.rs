@@ -14,6 +14,7 @@
 
 pub mod asym;
 pub mod authz;
+pub mod crypto;
 pub mod import;
 pub mod mrk;
 pub mod raw;
