@@ -70,8 +70,7 @@ pub enum ErrorCode {
     MissingAuthenticationTokenException,
     /// 400. No such key, alias or grant.
     NotFoundException,
-    /// 400. The caller may not use a name reserved for AWS: not in the KMS model, it is what
-    /// the emulators answer for `alias/aws/` names (SPEC D16).
+    /// 400. A name reserved for AWS, such as `alias/aws/...` (SPEC D16; not in the model).
     NotAuthorizedException,
     /// 400. The body is not valid JSON, a member has the wrong type, or a blob is not base64.
     SerializationException,

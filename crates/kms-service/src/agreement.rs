@@ -9,8 +9,7 @@ use kms_model::shapes::*;
 use kms_model::{KmsError, Operation, SensitiveBlob};
 
 use crate::authz::Ctx;
-use crate::crypto::{check_grant_tokens, check_live, dry_run_error, usable_key_for};
-use crate::key_types;
+use crate::crypto::{check_grant_tokens, dry_run_error, private_key, usable_key_for};
 use crate::Service;
 
 /// DeriveSharedSecret: ECDH of the key's private key and the peer's public key.
@@ -29,13 +28,10 @@ pub(crate) async fn derive_shared_secret(
     // Step 2: a key agreement key in a usable state.
     let op = Operation::DeriveSharedSecret;
     let key = usable_key_for(svc, caller, op, &req.key_id, KeyUsageType::KeyAgreement).await?;
-    let spec = key_types::asymmetric_spec(key.key_spec).ok_or_else(KmsError::internal)?;
     check_grant_tokens(svc, &req.grant_tokens)?;
 
     // Step 3: the private key, and the peer's key on the same curve.
-    let material = key.current_material().ok_or_else(KmsError::internal)?;
-    check_live(svc, &key, material)?;
-    let private = material.secret(&svc.sealer, &key)?;
+    let (spec, private) = private_key(svc, &key)?;
     let secret = asymmetric::ecdh(spec, private.expose(), &req.public_key.0).map_err(|_| {
         KmsError::validation(format!(
             "The public key must be a DER-encoded SubjectPublicKeyInfo of a key on the curve of key spec {}.",

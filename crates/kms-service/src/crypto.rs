@@ -151,6 +151,42 @@ pub(crate) fn check_live(
     }
 }
 
+/// The key's CURRENT material, refused once past its ValidTo.
+pub(crate) fn live_current<'k>(
+    svc: &Service,
+    key: &'k CachedKey,
+) -> Result<&'k CachedMaterial, KmsError> {
+    let material = key.current_material().ok_or_else(|| {
+        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
+        KmsError::internal()
+    })?;
+    check_live(svc, key, material)?;
+    Ok(material)
+}
+
+/// The unsealed bytes of the key's live CURRENT material (an HMAC key, a PKCS #8 private key).
+pub(crate) fn current_secret<'k>(
+    svc: &Service,
+    key: &'k CachedKey,
+) -> Result<&'k kms_crypto::SecretBytes, KmsError> {
+    live_current(svc, key)?.secret(&svc.sealer, key)
+}
+
+/// The spec and unsealed private key of an asymmetric key whose material is live.
+pub(crate) fn private_key<'k>(
+    svc: &Service,
+    key: &'k CachedKey,
+) -> Result<
+    (
+        kms_crypto::asymmetric::AsymmetricSpec,
+        &'k kms_crypto::SecretBytes,
+    ),
+    KmsError,
+> {
+    let spec = crate::key_types::asymmetric_spec(key.key_spec).ok_or_else(KmsError::internal)?;
+    Ok((spec, current_secret(svc, key)?))
+}
+
 /// Encrypts `plaintext` under the key's current material; answers (ciphertext, material ID).
 pub(crate) fn seal_under(
     svc: &Service,
@@ -158,11 +194,7 @@ pub(crate) fn seal_under(
     context: &Option<BTreeMap<String, String>>,
     plaintext: &[u8],
 ) -> Result<(Vec<u8>, String), KmsError> {
-    let material = key.current_material().ok_or_else(|| {
-        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
-        KmsError::internal()
-    })?;
-    check_live(svc, key, material)?;
+    let material = live_current(svc, key)?;
     let secret = material.secret(&svc.sealer, key)?;
     let aad = kms_crypto::canonical_context(context.as_ref().unwrap_or(&BTreeMap::new()));
     let blob = ciphertext::encrypt(secret, &key_reference(key), &material.id, &aad, plaintext)
@@ -320,7 +352,7 @@ pub(crate) async fn decrypt(
         .ok_or_else(|| missing_member("ciphertextBlob"))?;
     if let Some(alg) = req
         .encryption_algorithm
-        .filter(|_| crate::rsa::is_rsa_algorithm(req.encryption_algorithm))
+        .filter(crate::rsa::is_rsa_algorithm)
     {
         let opened = crate::rsa::open(
             svc,
@@ -478,7 +510,7 @@ async fn open_source(
     blob: &[u8],
 ) -> Result<Source, KmsError> {
     let alg = req.source_encryption_algorithm;
-    if let Some(alg) = alg.filter(|_| crate::rsa::is_rsa_algorithm(alg)) {
+    if let Some(alg) = alg.filter(crate::rsa::is_rsa_algorithm) {
         let opened = crate::rsa::open(
             svc,
             caller,

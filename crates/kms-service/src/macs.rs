@@ -10,7 +10,7 @@ use kms_model::{Blob, ErrorCode, KmsError, Operation};
 
 use crate::authz::Ctx;
 use crate::cache::CachedKey;
-use crate::crypto::{check_grant_tokens, check_live, dry_run_error, usable_key_for};
+use crate::crypto::{check_grant_tokens, current_secret, dry_run_error, usable_key_for};
 use crate::key_types::{self, Family};
 use crate::Service;
 
@@ -32,12 +32,7 @@ fn hmac_key<'k>(
     };
 
     // Step 2: the key bytes, if the material is live.
-    let material = key.current_material().ok_or_else(|| {
-        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
-        KmsError::internal()
-    })?;
-    check_live(svc, key, material)?;
-    Ok((alg, material.secret(&svc.sealer, key)?))
+    Ok((alg, current_secret(svc, key)?))
 }
 
 /// GenerateMac: the HMAC of the message under the key.

@@ -36,10 +36,10 @@ pub(crate) fn oaep_hash(
 }
 
 /// Whether an algorithm is one of the RSAES-OAEP ones (its ciphertext is not kmsd's format).
-pub(crate) fn is_rsa_algorithm(alg: Option<EncryptionAlgorithmSpec>) -> bool {
+pub(crate) fn is_rsa_algorithm(alg: &EncryptionAlgorithmSpec) -> bool {
     matches!(
         alg,
-        Some(EncryptionAlgorithmSpec::RsaesOaepSha1 | EncryptionAlgorithmSpec::RsaesOaepSha256)
+        EncryptionAlgorithmSpec::RsaesOaepSha1 | EncryptionAlgorithmSpec::RsaesOaepSha256
     )
 }
 
@@ -53,20 +53,6 @@ pub(crate) fn refuse_context(context: &Option<BTreeMap<String, String>>) -> Resu
     }
 }
 
-/// The private key of an RSA key, unsealed, with its spec.
-fn private_key<'k>(
-    svc: &Service,
-    key: &'k CachedKey,
-) -> Result<(asymmetric::AsymmetricSpec, &'k kms_crypto::SecretBytes), KmsError> {
-    let spec = key_types::asymmetric_spec(key.key_spec).ok_or_else(KmsError::internal)?;
-    let material = key.current_material().ok_or_else(|| {
-        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
-        KmsError::internal()
-    })?;
-    crate::crypto::check_live(svc, key, material)?;
-    Ok((spec, material.secret(&svc.sealer, key)?))
-}
-
 /// Encrypts `plaintext` with the key's public key, within AWS's per-size limit (SPEC D6).
 pub(crate) fn encrypt(
     svc: &Service,
@@ -76,7 +62,7 @@ pub(crate) fn encrypt(
     plaintext: &[u8],
 ) -> Result<Vec<u8>, KmsError> {
     // Step 1: the plaintext must fit one OAEP block of this modulus and hash.
-    let (spec, private) = private_key(svc, key)?;
+    let (spec, private) = crate::crypto::private_key(svc, key)?;
     let limit = asymmetric::rsa_oaep_max_plaintext(spec, hash).ok_or_else(KmsError::internal)?;
     if plaintext.len() > limit {
         return Err(KmsError::validation(format!(
@@ -100,7 +86,7 @@ pub(crate) fn decrypt(
     hash: OaepHash,
     ciphertext: &[u8],
 ) -> Result<SensitiveBlob, KmsError> {
-    let (spec, private) = private_key(svc, key)?;
+    let (spec, private) = crate::crypto::private_key(svc, key)?;
     let plain = asymmetric::rsa_oaep_decrypt(spec, private.expose(), hash, ciphertext)
         .map_err(|_| KmsError::invalid_ciphertext())?;
     Ok(SensitiveBlob(plain.expose().to_vec()))

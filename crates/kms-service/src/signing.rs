@@ -11,7 +11,7 @@ use kms_model::{Blob, ErrorCode, KmsError, Operation};
 
 use crate::authz::Ctx;
 use crate::cache::CachedKey;
-use crate::crypto::{check_grant_tokens, check_live, dry_run_error, usable_key_for};
+use crate::crypto::{check_grant_tokens, dry_run_error, private_key, usable_key_for};
 use crate::key_types;
 use crate::Service;
 
@@ -61,20 +61,6 @@ fn sign_error(
             KmsError::internal()
         }
     }
-}
-
-/// The key's spec and unsealed private key, for a key whose material is live.
-fn private_key<'k>(
-    svc: &Service,
-    key: &'k CachedKey,
-) -> Result<(AsymmetricSpec, &'k kms_crypto::SecretBytes), KmsError> {
-    let spec = key_types::asymmetric_spec(key.key_spec).ok_or_else(KmsError::internal)?;
-    let material = key.current_material().ok_or_else(|| {
-        tracing::error!(key_id = %key.key_id, "enabled key has no current material");
-        KmsError::internal()
-    })?;
-    check_live(svc, key, material)?;
-    Ok((spec, material.secret(&svc.sealer, key)?))
 }
 
 /// Sign: a signature of the message or digest with the key's private key.

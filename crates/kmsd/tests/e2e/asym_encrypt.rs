@@ -407,3 +407,38 @@ async fn data_keys_need_a_symmetric_key() {
         .await;
     assert_code(result, "InvalidKeyUsageException");
 }
+
+#[tokio::test]
+async fn no_encryption_context_and_no_data_keys_with_rsa_keys() {
+    let server = Server::shared();
+    let kms = server.client(REGION);
+    let md = create(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+
+    // An encryption context binds only symmetric ciphertexts (SPEC D8; kmsd's message).
+    let with_context = kms
+        .encrypt()
+        .key_id(md.key_id())
+        .encryption_algorithm(SHA_256)
+        .encryption_context("purpose", "test")
+        .plaintext(Blob::new(b"hello".to_vec()))
+        .send()
+        .await;
+    assert_error(
+        with_context,
+        "ValidationException",
+        "EncryptionContext is not supported with asymmetric KMS keys.",
+    );
+
+    // Data keys need a symmetric encryption key (SPEC D7).
+    let data_key = kms
+        .generate_data_key()
+        .key_id(md.key_id())
+        .number_of_bytes(32)
+        .send()
+        .await;
+    let message = format!(
+        "{} key spec is RSA_2048 which is not valid for GenerateDataKey.",
+        md.arn().unwrap()
+    );
+    assert_error(data_key, "InvalidKeyUsageException", &message);
+}
