@@ -7,12 +7,18 @@
 //! of the key it wrote, so on one node the cache is never stale; the usage cell that records
 //! the last cryptographic use survives the replacement.
 //!
-//! Sharded by key ID: each shard is a `RwLock` over a map from key ID to the entries of that ID
-//! (one per account and region, since related multi-Region keys share an ID).
+//! Sharded by a hash of (key ID, account, region): each shard is a `RwLock` over a table of
+//! entries found by that hash (related multi-Region keys share an ID, not an entry). The layout
+//! is for a million keys in use, where every request for a random key misses the CPU caches:
+//! a lookup reads the table's control bytes, one pointer, and the entry, whose key ID is
+//! compared in binary inside the entry and whose CURRENT material is inline, so that Encrypt
+//! follows no other pointer into per-key memory but the unsealed secret and the usage cell.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+
+use hashbrown::HashTable;
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use kms_crypto::{Sealer, SecretBytes};
@@ -58,17 +64,24 @@ pub(crate) struct CachedKey {
     pub account: Arc<str>,
     pub region: Arc<str>,
     pub key_id: Arc<str>,
+    /// The key ID in binary, which a lookup compares without reading the text.
+    id_bits: Option<IdBits>,
     pub state: KeyState,
     pub key_spec: KeySpec,
     pub key_usage: KeyUsageType,
     pub origin: OriginType,
     pub deletion_date: Option<Timestamp>,
-    pub version: u64,
-    /// Exactly as many as the key has present (a boxed slice: no spare capacity per key).
-    pub materials: Box<[CachedMaterial]>,
-    /// Index into `materials` of the CURRENT version.
-    pub current: Option<usize>,
-    pub usage: Arc<UsageCell>,
+    /// The record version the entry was built from (raised in place by the last-use flush,
+    /// whose writes change nothing an entry holds).
+    version: AtomicU64,
+    /// The CURRENT material version, inline in the entry.
+    current: Option<CachedMaterial>,
+    /// The other present versions, exactly as many as there are (no spare capacity).
+    others: Box<[CachedMaterial]>,
+    /// The last use, inline: the entry that replaces this one copies it (see `record_use`).
+    pub usage: UsageCell,
+    /// Set when a newer entry replaced this one in the cache.
+    superseded: AtomicBool,
     /// The key policy, parsed once per record version.
     pub policy: Arc<kms_policy::Policy>,
     /// `Some(true)` for a multi-Region primary, `Some(false)` for a replica.
@@ -90,22 +103,60 @@ impl CachedKey {
 
     /// The material version with this binary ID.
     pub fn material(&self, id: &[u8; 32]) -> Option<&CachedMaterial> {
-        self.materials.iter().find(|m| &m.id == id)
+        self.current
+            .iter()
+            .chain(self.others.iter())
+            .find(|m| &m.id == id)
     }
 
     /// The CURRENT material version.
     pub fn current_material(&self) -> Option<&CachedMaterial> {
-        self.current.and_then(|i| self.materials.get(i))
+        self.current.as_ref()
+    }
+
+    /// Whether this is the entry of (key ID, account, region); `bits` is the binary form of
+    /// `key_id` when it has one.
+    fn is(&self, key_id: &str, bits: Option<&IdBits>, account: &str, region: &str) -> bool {
+        let same_id = match (bits, self.id_bits.as_ref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => *self.key_id == *key_id,
+        };
+        same_id && *self.account == *account && *self.region == *region
+    }
+
+    /// The record version the entry was built from.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Records a successful cryptographic use, lock-free; queues the key for the next flush.
-    pub fn record_use(&self, cache: &KeyCache, op: KeyLastUsageTrackingOperation, now: Timestamp) {
+    pub fn record_use(
+        self: &Arc<Self>,
+        cache: &KeyCache,
+        op: KeyLastUsageTrackingOperation,
+        now: Timestamp,
+    ) {
+        // Step 1: the use, in this entry's cell.
         self.usage.at.store(now.millis(), Ordering::Relaxed);
         let index = KeyLastUsageTrackingOperation::ALL
             .iter()
             .position(|o| *o == op)
             .unwrap_or(0);
         self.usage.op.store(index as u8, Ordering::Relaxed);
+
+        // Step 2: an entry that replaces this one copies the cell after marking this one
+        // superseded; the two fences make sure that either the copy saw this use or this
+        // call sees the mark, and then records the use in the entry that replaced it.
+        fence(Ordering::SeqCst);
+        if self.superseded.load(Ordering::Relaxed) {
+            let newer = cache.get(&self.account, &self.region, &self.key_id);
+            if let Some(newer) = newer.filter(|n| !Arc::ptr_eq(n, self)) {
+                newer.record_use(cache, op, now);
+                return;
+            }
+        }
+
+        // Step 3: queued for the next flush, unless written recently enough.
         let flushed = self.usage.flushed.load(Ordering::Relaxed);
         if now.millis() - flushed < USAGE_FLUSH_INTERVAL_MILLIS {
             return;
@@ -113,6 +164,21 @@ impl CachedKey {
         if !self.usage.dirty.swap(true, Ordering::AcqRel) {
             cache.queue_dirty(self);
         }
+    }
+}
+
+impl UsageCell {
+    /// A cell holding what `other` holds, not marked dirty (the entry `other` belongs to is
+    /// the one queued, if any).
+    fn copy_of(other: &UsageCell) -> UsageCell {
+        let cell = UsageCell::default();
+        cell.at
+            .store(other.at.load(Ordering::Relaxed), Ordering::Relaxed);
+        cell.op
+            .store(other.op.load(Ordering::Relaxed), Ordering::Relaxed);
+        cell.flushed
+            .store(other.flushed.load(Ordering::Relaxed), Ordering::Relaxed);
+        cell
     }
 }
 
@@ -159,26 +225,41 @@ pub(crate) struct DirtyKey {
     pub account: Arc<str>,
     pub region: Arc<str>,
     pub key_id: Arc<str>,
-    pub usage: Arc<UsageCell>,
+    /// The entry whose cell holds the use (kept until the flush, even if replaced).
+    entry: Arc<CachedKey>,
 }
 
 impl DirtyKey {
     /// Takes the recorded use, clearing the dirty mark: (time, operation).
     pub fn take(&self) -> (Timestamp, KeyLastUsageTrackingOperation) {
-        self.usage.dirty.store(false, Ordering::Release);
-        let at = Timestamp(self.usage.at.load(Ordering::Relaxed));
-        self.usage.flushed.store(at.millis(), Ordering::Relaxed);
+        let usage = &self.entry.usage;
+        usage.dirty.store(false, Ordering::Release);
+        let at = Timestamp(usage.at.load(Ordering::Relaxed));
+        usage.flushed.store(at.millis(), Ordering::Relaxed);
         let op = KeyLastUsageTrackingOperation::ALL
-            .get(self.usage.op.load(Ordering::Relaxed) as usize)
+            .get(usage.op.load(Ordering::Relaxed) as usize)
             .copied()
             .unwrap_or(KeyLastUsageTrackingOperation::Encrypt);
         (at, op)
     }
 }
 
+/// A key ID in binary: a flag for the `mrk-` form, then its 16 bytes.
+type IdBits = [u8; 17];
+
+/// The binary form of a key ID as kmsd writes it (lower case), `None` for any other text,
+/// which lookups then compare as text.
+fn id_bits(key_id: &str) -> Option<IdBits> {
+    let parsed = kms_model::ids::key_id_bytes(key_id).filter(|k| k.lower_case)?;
+    let mut out = [0u8; 17];
+    out[0] = u8::from(parsed.multi_region);
+    out[1..].copy_from_slice(&parsed.bytes);
+    Some(out)
+}
+
 struct Shard {
-    /// Keyed by the key ID of the first entry (its own allocation, shared, not a copy).
-    keys: RwLock<HashMap<Arc<str>, Vec<Arc<CachedKey>>>>,
+    /// The entries, found by the hash of (key ID, account, region).
+    keys: RwLock<HashTable<Arc<CachedKey>>>,
     dirty: Mutex<Vec<DirtyKey>>,
 }
 
@@ -238,7 +319,7 @@ impl KeyCache {
     pub fn new() -> KeyCache {
         let shards = (0..SHARDS)
             .map(|_| Shard {
-                keys: RwLock::new(HashMap::new()),
+                keys: RwLock::new(HashTable::new()),
                 dirty: Mutex::new(Vec::new()),
             })
             .collect();
@@ -250,21 +331,28 @@ impl KeyCache {
         }
     }
 
-    fn shard(&self, key_id: &str) -> &Shard {
-        let index = (self.hasher.hash_one(key_id) as usize) % SHARDS;
-        &self.shards[index]
+    /// The hash of an entry's identity, and the shard it lives in. The shard is chosen from
+    /// middle bits, so that the table inside it still sees the low bits (its bucket) and the
+    /// top bits (its tag) of every hash varying.
+    fn slot(&self, key_id: &str, account: &str, region: &str) -> (u64, &Shard) {
+        let hash = self.hasher.hash_one((key_id, account, region));
+        let index = ((hash >> 32) as usize) % SHARDS;
+        (hash, &self.shards[index])
+    }
+
+    /// The hash of a cached entry's identity (for the table when it grows).
+    fn hash_of(&self, key: &CachedKey) -> u64 {
+        self.hasher
+            .hash_one((&*key.key_id, &*key.account, &*key.region))
     }
 
     /// The cached entry of this key, if any.
     pub fn get(&self, account: &str, region: &str, key_id: &str) -> Option<Arc<CachedKey>> {
-        let map = self
-            .shard(key_id)
-            .keys
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        map.get(key_id)?
-            .iter()
-            .find(|k| &*k.account == account && &*k.region == region)
+        let (hash, shard) = self.slot(key_id, account, region);
+        let bits = id_bits(key_id);
+        let table = shard.keys.read().unwrap_or_else(|p| p.into_inner());
+        table
+            .find(hash, |k| k.is(key_id, bits.as_ref(), account, region))
             .cloned()
     }
 
@@ -272,58 +360,72 @@ impl KeyCache {
     /// the usage cell of the entry it replaces carry over. A record older than the cached entry
     /// (a read that raced a write) is not cached, and the newer entry is answered.
     pub fn put(&self, record: &KeyRecord) -> Arc<CachedKey> {
-        let shard = self.shard(&record.key_id);
-        let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
-        let entries = map.get_mut(record.key_id.as_str());
-        let position = entries.as_ref().and_then(|entries| {
-            entries
-                .iter()
-                .position(|k| *k.account == *record.account && *k.region == *record.region)
-        });
-        let previous = entries
-            .as_ref()
-            .zip(position)
-            .map(|(entries, i)| Arc::clone(&entries[i]));
-        if let Some(prev) = previous.as_ref().filter(|p| p.version > record.version) {
-            return Arc::clone(prev);
-        }
-        let entry = Arc::new(build_entry(
-            record,
-            previous.as_deref(),
-            &self.policies,
-            &self.names,
-        ));
-        match (entries, position) {
-            (Some(entries), Some(i)) => entries[i] = Arc::clone(&entry),
-            (Some(entries), None) => entries.push(Arc::clone(&entry)),
-            // The first entry of this key ID: a vector of exactly one, keyed by its own ID.
-            (None, _) => {
-                map.insert(Arc::clone(&entry.key_id), vec![Arc::clone(&entry)]);
+        let (account, region, key_id) = (&*record.account, &*record.region, &*record.key_id);
+        let (hash, shard) = self.slot(key_id, account, region);
+        let bits = id_bits(key_id);
+        let mut table = shard.keys.write().unwrap_or_else(|p| p.into_inner());
+        let found = table.find_entry(hash, |k| k.is(key_id, bits.as_ref(), account, region));
+        match found {
+            // Step 1: an entry is cached: keep it if it is newer, replace it otherwise.
+            Ok(mut slot) => {
+                let previous = slot.get();
+                if previous.version() > record.version {
+                    return Arc::clone(previous);
+                }
+                // Marked before its usage cell is copied (see `CachedKey::record_use`).
+                previous.superseded.store(true, Ordering::Relaxed);
+                fence(Ordering::SeqCst);
+                let entry = Arc::new(self.build(record, Some(previous)));
+                *slot.get_mut() = Arc::clone(&entry);
+                entry
+            }
+            // Step 2: none: insert a new one.
+            Err(_) => {
+                let entry = Arc::new(self.build(record, None));
+                table.insert_unique(hash, Arc::clone(&entry), |k| self.hash_of(k));
+                entry
             }
         }
-        entry
+    }
+
+    /// The entry for `record`, with `previous`'s unsealed material and usage cell.
+    fn build(&self, record: &KeyRecord, previous: Option<&Arc<CachedKey>>) -> CachedKey {
+        build_entry(record, previous.map(|p| &**p), &self.policies, &self.names)
     }
 
     /// Forgets the entry of a key (deleted, or to be reloaded).
     pub fn remove(&self, account: &str, region: &str, key_id: &str) {
-        let shard = self.shard(key_id);
-        let mut map = shard.keys.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(entries) = map.get_mut(key_id) {
-            entries.retain(|k| !(&*k.account == account && &*k.region == region));
-            if entries.is_empty() {
-                map.remove(key_id);
-            }
+        let (hash, shard) = self.slot(key_id, account, region);
+        let bits = id_bits(key_id);
+        let mut table = shard.keys.write().unwrap_or_else(|p| p.into_inner());
+        if let Ok(slot) = table.find_entry(hash, |k| k.is(key_id, bits.as_ref(), account, region)) {
+            slot.remove();
         }
     }
 
-    fn queue_dirty(&self, key: &CachedKey) {
-        let shard = self.shard(&key.key_id);
+    /// After the last-use flush wrote `record`, whose only change since `before` (the version
+    /// it read) is the last use: the cached entry of version `before` takes the new version in
+    /// place, as nothing it holds changed; any other entry is replaced as by [`KeyCache::put`].
+    pub fn flushed(&self, record: &KeyRecord, before: u64) {
+        let entry = self.get(&record.account, &record.region, &record.key_id);
+        let raised = entry.is_some_and(|e| {
+            e.version
+                .compare_exchange(before, record.version, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        });
+        if !raised {
+            self.put(record);
+        }
+    }
+
+    fn queue_dirty(&self, key: &Arc<CachedKey>) {
+        let (_, shard) = self.slot(&key.key_id, &key.account, &key.region);
         let mut dirty = shard.dirty.lock().unwrap_or_else(|p| p.into_inner());
         dirty.push(DirtyKey {
             account: Arc::clone(&key.account),
             region: Arc::clone(&key.region),
             key_id: Arc::clone(&key.key_id),
-            usage: Arc::clone(&key.usage),
+            entry: Arc::clone(key),
         });
     }
 
@@ -349,64 +451,83 @@ fn build_entry(
     policies: &PolicyInterner,
     names: &NameInterner,
 ) -> CachedKey {
-    let materials: Box<[CachedMaterial]> = record
-        .materials
-        .iter()
-        .filter(|m| m.is_present())
-        .filter_map(|m| {
-            let id = kms_crypto::parse_material_id(&m.id)?;
-            let secret = OnceLock::new();
-            let unsealed = previous
-                .and_then(|p| p.material(&id))
-                .and_then(|p| p.secret.get());
-            // Material the previous entry had unsealed carries over; the rest stays sealed.
-            let sealed = match unsealed {
-                Some(s) => {
-                    let _ = secret.set(s.clone());
-                    None
-                }
-                None => Some(m.sealed.0.clone().into_boxed_slice()),
-            };
-            Some(CachedMaterial {
-                id,
-                valid_to: m.expires_at(),
-                sealed: Mutex::new(sealed),
-                secret,
-            })
-        })
-        .collect::<Vec<_>>()
-        .into_boxed_slice();
-    let current = record
+    // Step 1: the present versions, each unsealed if the previous entry had it unsealed.
+    let current_id = record
         .current_material()
-        .and_then(|c| kms_crypto::parse_material_id(&c.id))
-        .and_then(|c| materials.iter().position(|m| m.id == c));
+        .and_then(|c| kms_crypto::parse_material_id(&c.id));
+    let mut current = None;
+    let mut others = Vec::new();
+    for m in record.materials.iter().filter(|m| m.is_present()) {
+        let Some(id) = kms_crypto::parse_material_id(&m.id) else {
+            continue;
+        };
+        let cached = cached_material(id, m, previous);
+        if Some(id) == current_id {
+            current = Some(cached);
+        } else {
+            others.push(cached);
+        }
+    }
+
+    // Step 2: the entry, with the usage cell of the entry it replaces.
     CachedKey {
         account: names.intern(&record.account),
         region: names.intern(&record.region),
         key_id: Arc::from(record.key_id.as_str()),
+        id_bits: id_bits(&record.key_id),
         state: record.state,
         key_spec: record.key_spec,
         key_usage: record.key_usage,
         origin: record.origin,
         deletion_date: record.deletion_date,
-        version: record.version,
-        materials,
+        version: AtomicU64::new(record.version),
         current,
-        usage: previous.map(|p| Arc::clone(&p.usage)).unwrap_or_else(|| {
-            let cell = UsageCell::default();
-            let stored = record
-                .last_usage
-                .as_ref()
-                .map_or(i64::MIN / 2, |u| u.timestamp.millis());
-            cell.flushed.store(stored, Ordering::Relaxed);
-            Arc::new(cell)
-        }),
+        others: others.into_boxed_slice(),
+        usage: previous.map_or_else(
+            || {
+                let cell = UsageCell::default();
+                let stored = record
+                    .last_usage
+                    .as_ref()
+                    .map_or(i64::MIN / 2, |u| u.timestamp.millis());
+                cell.flushed.store(stored, Ordering::Relaxed);
+                cell
+            },
+            |p| UsageCell::copy_of(&p.usage),
+        ),
+        superseded: AtomicBool::new(false),
         policy: policies.shared(&record.policy),
         multi_region: record
             .multi_region
             .as_ref()
             .map(|m| m.is_primary(&record.region)),
         tags: record.tags.clone(),
+    }
+}
+
+/// The cache form of one stored material version; material the previous entry had unsealed
+/// carries over, the rest stays sealed until its first use.
+fn cached_material(
+    id: [u8; 32],
+    m: &kms_model::MaterialVersion,
+    previous: Option<&CachedKey>,
+) -> CachedMaterial {
+    let secret = OnceLock::new();
+    let unsealed = previous
+        .and_then(|p| p.material(&id))
+        .and_then(|p| p.secret.get());
+    let sealed = match unsealed {
+        Some(s) => {
+            let _ = secret.set(s.clone());
+            None
+        }
+        None => Some(m.sealed.0.clone().into_boxed_slice()),
+    };
+    CachedMaterial {
+        id,
+        valid_to: m.expires_at(),
+        sealed: Mutex::new(sealed),
+        secret,
     }
 }
 
@@ -462,5 +583,132 @@ impl AliasCache {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use kms_model::shapes::KeyMaterialState;
+    use kms_model::{Blob, MaterialVersion, RotationSettings};
+
+    const MRK: &str = "mrk-1234abcd12ab34cd56ef1234567890ab";
+
+    /// A stored record with one CURRENT material of ID `material` (64 hex digits).
+    fn record(region: &str, key_id: &str, version: u64, material: char) -> KeyRecord {
+        KeyRecord {
+            account: "111122223333".into(),
+            region: region.into(),
+            key_id: key_id.into(),
+            creation_date: Timestamp::from_secs(0),
+            description: String::new(),
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsageType::EncryptDecrypt,
+            origin: OriginType::AwsKms,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            policy: String::new(),
+            tags: Vec::new(),
+            rotation: RotationSettings::default(),
+            materials: vec![MaterialVersion {
+                id: material.to_string().repeat(64),
+                sealed: Blob(vec![1, 2, 3]),
+                state: KeyMaterialState::Current,
+                rotation_date: None,
+                rotation_type: None,
+                import: None,
+            }],
+            multi_region: None,
+            last_usage: None,
+            version,
+        }
+    }
+
+    #[test]
+    fn related_keys_sharing_an_id_have_an_entry_each() {
+        let cache = KeyCache::new();
+        cache.put(&record("us-east-1", MRK, 1, 'a'));
+        cache.put(&record("eu-west-1", MRK, 1, 'b'));
+        let us = cache.get("111122223333", "us-east-1", MRK).unwrap();
+        let eu = cache.get("111122223333", "eu-west-1", MRK).unwrap();
+        assert_eq!(us.current_material().unwrap().id, [0xaa; 32]);
+        assert_eq!(eu.current_material().unwrap().id, [0xbb; 32]);
+        assert!(cache.get("111122223333", "ap-south-1", MRK).is_none());
+        assert!(cache.get("444455556666", "us-east-1", MRK).is_none());
+        // The ID is compared exactly: another case is another text, as in the store.
+        let upper = MRK.to_uppercase().replace("MRK-", "mrk-");
+        assert!(cache.get("111122223333", "us-east-1", &upper).is_none());
+        cache.remove("111122223333", "us-east-1", MRK);
+        assert!(cache.get("111122223333", "us-east-1", MRK).is_none());
+        assert!(cache.get("111122223333", "eu-west-1", MRK).is_some());
+    }
+
+    #[test]
+    fn an_id_of_another_shape_is_found_by_its_text() {
+        let cache = KeyCache::new();
+        cache.put(&record("us-east-1", "not-a-kmsd-id", 1, 'a'));
+        assert!(cache
+            .get("111122223333", "us-east-1", "not-a-kmsd-id")
+            .is_some());
+        assert!(cache
+            .get("111122223333", "us-east-1", "not-a-kmsd-iD")
+            .is_none());
+    }
+
+    #[test]
+    fn an_older_record_does_not_replace_a_newer_entry() {
+        let cache = KeyCache::new();
+        cache.put(&record("us-east-1", MRK, 5, 'a'));
+        let answered = cache.put(&record("us-east-1", MRK, 4, 'b'));
+        assert_eq!(answered.version(), 5);
+        assert_eq!(answered.current_material().unwrap().id, [0xaa; 32]);
+    }
+
+    #[test]
+    fn a_use_recorded_on_a_replaced_entry_reaches_its_successor() {
+        let cache = KeyCache::new();
+        let old = cache.put(&record("us-east-1", MRK, 1, 'a'));
+        old.record_use(
+            &cache,
+            KeyLastUsageTrackingOperation::Encrypt,
+            Timestamp(1_000),
+        );
+        let new = cache.put(&record("us-east-1", MRK, 2, 'a'));
+        // The use before the replacement was copied; one after it on the old entry forwards.
+        assert_eq!(new.usage.at.load(Ordering::Relaxed), 1_000);
+        old.record_use(
+            &cache,
+            KeyLastUsageTrackingOperation::Decrypt,
+            Timestamp(2_000),
+        );
+        assert_eq!(new.usage.at.load(Ordering::Relaxed), 2_000);
+        let decrypt = KeyLastUsageTrackingOperation::ALL
+            .iter()
+            .position(|o| *o == KeyLastUsageTrackingOperation::Decrypt)
+            .unwrap();
+        assert_eq!(new.usage.op.load(Ordering::Relaxed) as usize, decrypt);
+        // Neither use was flushed yet, so each entry was queued once; the flush writes the
+        // later of the two (and skips a use older than the stored one).
+        let dirty = cache.take_dirty(10);
+        assert_eq!(dirty.len(), 2);
+        let latest = dirty.iter().map(|d| d.take().0).max();
+        assert_eq!(latest, Some(Timestamp(2_000)));
+    }
+
+    #[test]
+    fn the_flush_raises_the_entry_version_in_place() {
+        let cache = KeyCache::new();
+        let entry = cache.put(&record("us-east-1", MRK, 3, 'a'));
+        cache.flushed(&record("us-east-1", MRK, 4, 'a'), 3);
+        let after = cache.get("111122223333", "us-east-1", MRK).unwrap();
+        assert!(Arc::ptr_eq(&entry, &after));
+        assert_eq!(after.version(), 4);
+        // An entry at another version than the one the flush read is replaced instead.
+        cache.flushed(&record("us-east-1", MRK, 6, 'b'), 5);
+        let replaced = cache.get("111122223333", "us-east-1", MRK).unwrap();
+        assert!(!Arc::ptr_eq(&entry, &replaced));
+        assert_eq!(replaced.version(), 6);
     }
 }

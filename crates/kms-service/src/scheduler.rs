@@ -134,10 +134,11 @@ pub(crate) async fn flush_last_usage(svc: &Service) -> Result<(), KmsError> {
                 timestamp: at,
                 operation: op.as_str().to_string(),
             });
+            let before = record.version;
             match svc.store.update_key(&record).await {
                 Ok(version) => {
                     record.version = version;
-                    svc.cache.put(&record);
+                    svc.cache.flushed(&record, before);
                     break;
                 }
                 Err(StoreError::Conflict) => continue,

@@ -145,31 +145,46 @@ fn is_region(bytes: &[u8]) -> bool {
 
 /// The 16 bytes of a UUID in `8-4-4-4-12` form (hex digits of either case).
 fn uuid_bytes(text: &str) -> Option<[u8; KEY_ID_LEN]> {
-    let groups: Vec<&str> = text.split('-').collect();
-    let shape_ok = groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n);
-    if !shape_ok {
+    let t = text.as_bytes();
+    let dashes = t.len() == 36 && [8, 13, 18, 23].iter().all(|&i| t[i] == b'-');
+    if !dashes {
         return None;
     }
-    let mut out = [0u8; KEY_ID_LEN];
-    let mut at = 0;
-    for group in groups {
-        let len = group.len() / 2;
-        hex::decode_to_slice(group, &mut out[at..at + len]).ok()?;
-        at += len;
+    // The five groups' digits side by side, then decoded as one run of 32.
+    let mut digits = [0u8; 2 * KEY_ID_LEN];
+    for (to, from) in [
+        (0, 0..8),
+        (8, 9..13),
+        (12, 14..18),
+        (16, 19..23),
+        (20, 24..36),
+    ] {
+        digits[to..to + from.len()].copy_from_slice(&t[from]);
     }
-    Some(out)
+    hex16(&digits)
 }
 
 /// The 16 bytes of an `mrk-` ID's 32 hex digits (either case).
 fn mrk_bytes(text: &str) -> Option<[u8; KEY_ID_LEN]> {
-    let digits = text.strip_prefix(MRK_PREFIX)?;
+    hex16(text.strip_prefix(MRK_PREFIX)?.as_bytes())
+}
+
+/// The 16 bytes of 32 hex digits of either case. Each digit is checked and decoded with
+/// arithmetic, not a branch per digit, which would mispredict on every request for a key the
+/// CPU has not just seen (a million keys in use).
+fn hex16(digits: &[u8]) -> Option<[u8; KEY_ID_LEN]> {
+    if digits.len() != 2 * KEY_ID_LEN {
+        return None;
+    }
     let mut out = [0u8; KEY_ID_LEN];
-    hex::decode_to_slice(digits, &mut out).ok()?;
-    Some(out)
+    let mut valid = true;
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        for &c in pair {
+            valid &= (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 6);
+            *byte = (*byte << 4) | ((c & 0x0f) + 9 * (c >> 6));
+        }
+    }
+    valid.then_some(out)
 }
 
 /// The lowercase `8-4-4-4-12` text of 16 UUID bytes.
@@ -309,6 +324,20 @@ mod tests {
             let mut out = vec![7];
             assert_eq!(case.encode(&mut out), Err(CryptoError::Format), "{case:?}");
             assert_eq!(out, vec![7], "{case:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_value_is_a_digit_exactly_when_ascii_hex() {
+        for c in 0..=255u8 {
+            let mut digits = *b"1234abcd12ab34cd56ef1234567890ab";
+            digits[5] = c;
+            let decoded = hex16(&digits);
+            assert_eq!(decoded.is_some(), c.is_ascii_hexdigit(), "byte {c:#04x}");
+            if let Some(bytes) = decoded {
+                let value = char::from(c).to_digit(16).unwrap() as u8;
+                assert_eq!(bytes[2] & 0x0f, value, "byte {c:#04x}");
+            }
         }
     }
 
