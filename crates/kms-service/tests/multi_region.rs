@@ -422,6 +422,33 @@ async fn rotation_reaches_every_replica_before_new_material_is_used() {
 }
 
 #[tokio::test]
+async fn an_automatic_rotation_reaches_every_replica_and_then_becomes_current() {
+    let f = fixture();
+    let key = f.primary("AWS_KMS").await;
+    f.replicate(&key, EU).await;
+    let first = f.metadata(US, &key).await["CurrentKeyMaterialId"].clone();
+    f.ok(
+        US,
+        Operation::EnableKeyRotation,
+        json!({"KeyId": key, "RotationPeriodInDays": 90}),
+    )
+    .await;
+    f.svc.tick().await.unwrap();
+
+    // The scheduler rotates the primary; the replica gets the material, then both use it.
+    f.clock.advance_days(90);
+    f.svc.tick().await.unwrap();
+    let now_us = f.metadata(US, &key).await["CurrentKeyMaterialId"].clone();
+    assert_ne!(now_us, first);
+    assert_eq!(f.metadata(EU, &key).await["CurrentKeyMaterialId"], now_us);
+    let status = f
+        .ok(EU, Operation::GetKeyRotationStatus, json!({"KeyId": key}))
+        .await;
+    let next = Timestamp::from_secs(1_800_000_000).plus_days(180).millis() / 1000;
+    assert_eq!(status["NextRotationDate"].as_f64().unwrap() as i64, next);
+}
+
+#[tokio::test]
 async fn imported_material_must_be_imported_identically_into_every_replica() {
     let f = fixture();
     let key = f.primary("EXTERNAL").await;
