@@ -14,6 +14,7 @@ pub mod clock;
 mod agreement;
 mod aliases;
 pub mod authz;
+mod bounds;
 mod cache;
 mod crypto;
 mod data_key_pairs;
