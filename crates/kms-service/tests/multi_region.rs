@@ -1,6 +1,11 @@
 //! Multi-Region keys in one process: replicas, shared and independent properties, ciphertexts
 //! crossing regions, imported material in every region, rotation, primary change and deletion
 //! (SPEC.md §B, A43). Replication is delivered by `Service::tick()`, on the test clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::Arc;
 
