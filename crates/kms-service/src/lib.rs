@@ -9,11 +9,14 @@
 //! The hot path (Encrypt, Decrypt, GenerateDataKey on a known key) runs from the [`cache`]: a
 //! compact, sharded map of the keys in use, so it reads no database and takes no global lock.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod clock;
 
 mod agreement;
 mod aliases;
 pub mod authz;
+mod bounds;
 mod cache;
 mod crypto;
 mod data_key_pairs;

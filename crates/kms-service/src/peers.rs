@@ -27,7 +27,7 @@ use crate::write::store_error;
 use crate::Service;
 
 /// The bound on transient states when none is configured (ARCHITECTURE.md: no key stays
-/// Creating or Updating indefinitely).
+/// Creating or Updating, nor keeps a rotation pending, indefinitely).
 pub const DEFAULT_TRANSIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The first retry delay after a failed delivery to a peer; it doubles up to [`MAX_BACKOFF`].
@@ -55,7 +55,8 @@ pub struct Topology {
     /// The peer deployments.
     pub peers: Vec<Peer>,
     /// How long a key may stay Creating (a replica announced to an unreachable peer) or
-    /// Updating before the change is rolled back; [`DEFAULT_TRANSIENT_TIMEOUT`] when `None`.
+    /// Updating, or keep a rotation pending for a replica, before the change is rolled back;
+    /// [`DEFAULT_TRANSIENT_TIMEOUT`] when `None`.
     pub transient_timeout: Option<Duration>,
 }
 

@@ -11,9 +11,9 @@
 //! An entry for a region this deployment hosts is applied here; one for a region a peer hosts
 //! is sent to that peer (see `peers`) and removed only once the peer has applied it. Entries of
 //! one target keep their order; a target that fails waits, with backoff, without holding up the
-//! others. A transient state is bounded: an announced replica that cannot be created, or a
-//! handover of the primary that cannot be delivered, is rolled back after the topology's
-//! transient timeout.
+//! others. A transient state is bounded: an announced replica that cannot be created, a
+//! handover of the primary that cannot be delivered, or a rotation that cannot reach every
+//! replica, is rolled back after the topology's transient timeout (see `bounds`).
 //!
 //! Material of AWS_KMS keys travels sealed under the root key with an owner that does not name
 //! the region, so the same blob opens in every region of this deployment; to a peer it travels
@@ -34,7 +34,7 @@ use kms_store::{OutboxEntry, Outboxed};
 
 use crate::peers::{self, Route};
 use crate::write::{store_error, update_internal};
-use crate::Service;
+use crate::{bounds, Service};
 
 /// How many entries one delivery pass takes.
 const BATCH: usize = 256;
@@ -175,20 +175,15 @@ pub(crate) fn broadcast_if_changed(
 /// Entries of one target region are delivered in order (the store hands out the oldest BATCH of
 /// each region, so one region's backlog never hides another's); when one fails (an unreachable peer, a
 /// store error) the later entries of that target wait for the next pass, while the other
-/// targets go on. An entry that keeps a key Creating or Updating is given up, and the change
-/// rolled back, once it has failed for longer than the topology's transient timeout.
+/// targets go on. An entry that keeps a key Creating, Updating or with a rotation pending is
+/// given up, and the change rolled back, once it has failed, or waited behind a failed entry,
+/// for longer than the topology's transient timeout (see `bounds`).
 pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
     let pending = svc.store.outbox_pending(BATCH).await.map_err(store_error)?;
     let mut blocked: HashSet<String> = HashSet::new();
     let mut delivered = 0;
     for p in pending {
-        // Step 1: keep the order of each target: nothing passes a blocked entry of its target.
-        let target = p.entry.target_region.clone();
-        if blocked.contains(&target) {
-            continue;
-        }
-
-        // Step 2: decode; an entry no build of kmsd could read is dropped, loudly.
+        // Step 1: decode; an entry no build of kmsd could read is dropped, loudly.
         let entry: Entry = match serde_json::from_str(&p.entry.payload) {
             Ok(entry) => entry,
             Err(e) => {
@@ -198,10 +193,18 @@ pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
             }
         };
 
+        // Step 2: keep the order of each target: nothing passes a blocked entry of its target.
+        // An entry waiting behind one cannot be delivered either, so its wait is bounded too.
+        let target = p.entry.target_region.clone();
+        if blocked.contains(&target) {
+            bounds::bound_transient(svc, &p, &entry, "waiting behind an undelivered entry").await?;
+            continue;
+        }
+
         // Step 3: deliver it; on failure block its target, and bound what it keeps waiting.
         if let Err(why) = deliver_one(svc, &p, &entry).await {
             blocked.insert(target);
-            bound_transient(svc, &p, &entry, &why).await?;
+            bounds::bound_transient(svc, &p, &entry, &why).await?;
             continue;
         }
         svc.peers.settled(p.seq);
@@ -274,103 +277,6 @@ pub(crate) async fn settle_after(
         }
     }
     Ok(())
-}
-
-/// The entries whose failure leaves a key in a transient state, and how to end it: a snapshot
-/// that creates a replica (the replica region is dropped from the set again), and the snapshot
-/// that hands the primary over to its new region (the old primary takes it back in a new
-/// epoch, so the handover can no longer apply anywhere).
-async fn bound_transient(
-    svc: &Service,
-    p: &Outboxed,
-    entry: &Entry,
-    why: &str,
-) -> Result<(), KmsError> {
-    // Step 1: only the snapshots a transient state waits for, and only past the bound.
-    let Entry::Snapshot {
-        source_region,
-        shared,
-        create,
-        ..
-    } = entry
-    else {
-        return Ok(());
-    };
-    let target = &p.entry.target_region;
-    let creates = create.is_some();
-    let hands_over = *source_region != shared.primary_region && shared.primary_region == *target;
-    if !(creates || hands_over) {
-        return Ok(());
-    }
-    let limit = svc.peers.topology().transient_timeout();
-    let failing = svc.peers.failing_for(p.seq, svc.clock.now());
-    if failing < i64::try_from(limit.as_millis()).unwrap_or(i64::MAX) {
-        return Ok(());
-    }
-
-    // Step 2: roll the change back at its source, then drop the entry.
-    let (account, key_id) = (&p.entry.account, &p.entry.key_id);
-    tracing::warn!(key_id = %key_id, region = %target, reason = why,
-        "a replication kept a key in a transient state too long; rolling it back");
-    update_internal(svc, account, source_region, key_id, |rec, _| {
-        let changed = if hands_over {
-            take_back_primary(rec, target)
-        } else {
-            abandon_replica(rec, target)
-        };
-        changed.then(Vec::new)
-    })
-    .await?;
-    peers::drop_entry(svc, p.seq, why).await
-}
-
-/// At the old primary: the handover to `target` did not arrive; this region is the primary
-/// again, in a new epoch, with the state it had before. Answers whether anything changed.
-fn take_back_primary(record: &mut KeyRecord, target: &str) -> bool {
-    let own = record.region.clone();
-    let Some(mr) = record.multi_region.as_mut() else {
-        return false;
-    };
-    if mr.primary_region != target || record.state != KeyState::Updating {
-        return false;
-    }
-    mr.replica_regions.retain(|r| *r != own);
-    mr.replica_regions.push(target.to_string());
-    mr.replica_regions.sort();
-    mr.primary_region = own;
-    mr.epoch += 1;
-    record.state = mr.state_before_update.take().unwrap_or(KeyState::Enabled);
-    true
-}
-
-/// At the primary: the replica announced in `target` was never created; it leaves the set, and
-/// imported material that waited only for it may rotate in. Answers whether anything changed.
-fn abandon_replica(record: &mut KeyRecord, target: &str) -> bool {
-    let Some(mr) = record.multi_region.as_mut() else {
-        return false;
-    };
-    let before = mr.replica_regions.len();
-    mr.replica_regions.retain(|r| r != target);
-    if mr.replica_regions.len() == before {
-        return false;
-    }
-    let ready: Vec<String> = mr
-        .imported_by
-        .iter()
-        .filter(|(_, by)| mr.replica_regions.iter().all(|r| by.contains(r)))
-        .map(|(id, _)| id.clone())
-        .collect();
-    for id in &ready {
-        mr.imported_by.remove(id);
-    }
-    for m in record.materials.iter_mut() {
-        let waits_for_none = m.state == KeyMaterialState::PendingMultiRegionImportAndRotation
-            && (ready.contains(&m.id) || mr.replica_regions.is_empty());
-        if waits_for_none {
-            m.state = KeyMaterialState::PendingRotation;
-        }
-    }
-    true
 }
 
 /// Delivers for ever: at once when a write wakes it, and at least twice a second, so that a

@@ -23,6 +23,11 @@ const ON_DEMAND_LIMIT: u32 = 25;
 /// How close to a due automatic rotation an on-demand one conflicts, in milliseconds.
 const CONFLICT_WINDOW_MILLIS: i64 = 20 * 60 * 1000;
 
+/// How long after an automatic rotation was abandoned (a replica could not be reached) it is
+/// tried again, in milliseconds. Not at once: each attempt that cannot reach the replica leaves
+/// one more entry queued for it.
+const AUTOMATIC_RETRY_MILLIS: i64 = 60 * 60 * 1000;
+
 /// Adds a new CURRENT material version to `record`; the old one becomes NON_CURRENT.
 pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind: RotationType) {
     // Step 1: the new version.
@@ -32,7 +37,8 @@ pub(crate) fn rotate(svc: &Service, record: &mut KeyRecord, now: Timestamp, kind
     material.rotation_type = Some(kind);
 
     // Step 2: a multi-Region primary encrypts under new material only once every replica
-    // has it: it waits as pending until the replication worker has delivered it (SPEC B20).
+    // has it: it waits as pending until the replication worker has delivered it (SPEC B20),
+    // or until the wait is given up (`abandon_replicated`).
     let replicas = record
         .multi_region
         .as_ref()
@@ -76,6 +82,41 @@ pub(crate) fn promote_replicated(record: &mut KeyRecord) -> bool {
     }
     record.materials[next].state = KeyMaterialState::Current;
     true
+}
+
+/// At a multi-Region primary whose new AWS_KMS material could not reach every replica within
+/// the bound: every rotation still pending is abandoned, and the key is as it was before. The
+/// pending material goes, the CURRENT material stays, an on-demand rotation no longer counts
+/// towards the quota, and an automatic one is due again later. Answers whether it changed.
+pub(crate) fn abandon_replicated(record: &mut KeyRecord, now: Timestamp) -> bool {
+    // Step 1: only the primary's own material waits for its replicas (imported material pending
+    // rotation waits for the caller, SPEC A43).
+    if record.origin != OriginType::AwsKms || !record.is_mrk_primary() {
+        return false;
+    }
+    let (pending, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut record.materials)
+        .into_iter()
+        .partition(|m| m.state == KeyMaterialState::PendingRotation);
+    record.materials = kept;
+
+    // Step 2: undo what each rotation counted or scheduled.
+    let retry = now.plus_millis(AUTOMATIC_RETRY_MILLIS);
+    for m in &pending {
+        match m.rotation_type {
+            Some(RotationType::OnDemand) => {
+                record.rotation.on_demand_count = record.rotation.on_demand_count.saturating_sub(1);
+            }
+            Some(RotationType::Automatic) if record.rotation.enabled => {
+                let next = record
+                    .rotation
+                    .next_rotation
+                    .map_or(retry, |at| at.min(retry));
+                record.rotation.next_rotation = Some(next);
+            }
+            _ => {}
+        }
+    }
+    !pending.is_empty()
 }
 
 /// Makes the imported material pending rotation CURRENT (SPEC A43-A44).
@@ -226,7 +267,8 @@ pub(crate) async fn get_key_rotation_status(
 }
 
 /// RotateKeyOnDemand: a new material version now (SPEC A43-A44). kmsd completes the rotation
-/// within the call, so no rotation is ever left in progress.
+/// within the call, except at a multi-Region primary with replicas: there the new material
+/// becomes current once every replica holds it, or is abandoned past the bound (see `bounds`).
 pub(crate) async fn rotate_key_on_demand(
     svc: &Service,
     caller: &Ctx<'_>,
@@ -347,4 +389,107 @@ pub(crate) async fn list_key_rotations(
         truncated: Some(next_marker.is_some()),
         next_marker,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kms_model::{Blob, MaterialVersion, MultiRegion, RotationSettings};
+
+    fn material(id: &str, state: KeyMaterialState, kind: Option<RotationType>) -> MaterialVersion {
+        MaterialVersion {
+            id: id.into(),
+            sealed: Blob(Vec::new()),
+            state,
+            rotation_date: kind.map(|_| Timestamp::from_secs(1_000)),
+            rotation_type: kind,
+            import: None,
+        }
+    }
+
+    /// A multi-Region primary in us-east-1 with a replica, one material CURRENT and one
+    /// pending rotation of `kind`.
+    fn primary(kind: RotationType) -> KeyRecord {
+        KeyRecord {
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+            key_id: "mrk-00000000000000000000000000000000".into(),
+            creation_date: Timestamp::from_secs(0),
+            description: String::new(),
+            key_spec: KeySpec::SymmetricDefault,
+            key_usage: KeyUsageType::EncryptDecrypt,
+            origin: OriginType::AwsKms,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            policy: String::new(),
+            tags: Vec::new(),
+            rotation: RotationSettings {
+                enabled: true,
+                period_days: Some(90),
+                next_rotation: Some(Timestamp::from_secs(1_000).plus_days(90)),
+                on_demand_start: None,
+                on_demand_count: 3,
+            },
+            materials: vec![
+                material("a", KeyMaterialState::Current, None),
+                material("b", KeyMaterialState::PendingRotation, Some(kind)),
+            ],
+            multi_region: Some(MultiRegion {
+                primary_region: "us-east-1".into(),
+                replica_regions: vec!["eu-west-1".into()],
+                shared_version: 4,
+                epoch: 0,
+                imported_by: Default::default(),
+                state_before_update: None,
+            }),
+            last_usage: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn an_abandoned_on_demand_rotation_leaves_the_old_material_and_the_quota() {
+        let mut record = primary(RotationType::OnDemand);
+        let next = record.rotation.next_rotation;
+        assert!(abandon_replicated(&mut record, Timestamp::from_secs(1_030)));
+        assert_eq!(record.materials.len(), 1);
+        assert_eq!(record.materials[0].state, KeyMaterialState::Current);
+        assert_eq!(record.rotation.on_demand_count, 2);
+        assert_eq!(record.rotation.next_rotation, next);
+        assert!(!abandon_replicated(
+            &mut record,
+            Timestamp::from_secs(1_031)
+        ));
+    }
+
+    #[test]
+    fn an_abandoned_automatic_rotation_is_due_again_an_hour_later() {
+        let mut record = primary(RotationType::Automatic);
+        let now = Timestamp::from_secs(1_030);
+        assert!(abandon_replicated(&mut record, now));
+        assert_eq!(record.rotation.on_demand_count, 3);
+        assert_eq!(
+            record.rotation.next_rotation,
+            Some(now.plus_millis(AUTOMATIC_RETRY_MILLIS))
+        );
+    }
+
+    #[test]
+    fn imported_material_and_replicas_are_never_abandoned_here() {
+        let mut external = primary(RotationType::OnDemand);
+        external.origin = OriginType::External;
+        assert!(!abandon_replicated(
+            &mut external,
+            Timestamp::from_secs(1_030)
+        ));
+        assert_eq!(external.materials.len(), 2);
+        let mut replica = primary(RotationType::OnDemand);
+        replica.region = "eu-west-1".into();
+        assert!(!abandon_replicated(
+            &mut replica,
+            Timestamp::from_secs(1_030)
+        ));
+        assert_eq!(replica.materials.len(), 2);
+    }
 }

@@ -12,8 +12,8 @@ use kms_model::{KeyRecord, KmsError, LastUsage, Timestamp};
 use kms_store::StoreError;
 
 use crate::rotation::rotate_if_due;
-use crate::write::store_error;
-use crate::Service;
+use crate::write::{commit, store_error, Outbound};
+use crate::{replication, Service};
 
 /// How many due keys one pass takes from the store.
 const BATCH: usize = 256;
@@ -65,21 +65,35 @@ async fn apply(svc: &Service, mut record: KeyRecord, now: Timestamp) -> Result<b
         return delete(svc, &record).await.map(|_| true);
     }
     // Imported material past its ValidTo, and an automatic rotation that is due.
+    let before = replication::shared(&record);
     let expired = crate::import::expire_materials(&mut record, now);
     let rotated = rotate_if_due(svc, &mut record, now);
     if !expired && !rotated {
         return Ok(false);
     }
-    match svc.store.update_key(&record).await {
-        Ok(version) => {
-            record.version = version;
-            svc.cache.put(&record);
+
+    // A rotation is a change of shared properties: a multi-Region primary sends it to its
+    // replicas in the same write (SPEC B20). Expiry is each region's own (SPEC B17).
+    let written = if rotated {
+        commit(svc, &mut record, before, Outbound::default()).await
+    } else {
+        write_own(svc, &mut record).await
+    };
+    match written {
+        Ok(()) => {
             tracing::info!(key_id = %record.key_id, expired, rotated, "applied due key changes");
             Ok(true)
         }
         Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),
         Err(e) => Err(store_error(e)),
     }
+}
+
+/// Writes a change that no other region sees, and replaces the cache entry.
+async fn write_own(svc: &Service, record: &mut KeyRecord) -> Result<(), StoreError> {
+    record.version = svc.store.update_key(record).await?;
+    svc.cache.put(record);
+    Ok(())
 }
 
 /// Deletes a key whose waiting period is over, with its aliases.

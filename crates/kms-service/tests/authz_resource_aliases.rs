@@ -1,5 +1,10 @@
 //! kms:ResourceAliases: a key policy condition on the key's aliases, looked up only when a
 //! policy reads the context (issue 5 condition keys).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,10 @@
 //! Imported material on the test clock: expiry while running and while down, expired import
 //! tokens, and reimport bringing old ciphertexts back (SPEC.md A10, A36-A38).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::Arc;
 

@@ -3,6 +3,11 @@
 //!
 //! The service runs in-process over a SQLite store in a temporary folder; the test moves a
 //! `TestClock` and calls `Service::tick()` where the background task would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::Arc;
 

@@ -1,6 +1,11 @@
 //! Multi-Region keys in one process: replicas, shared and independent properties, ciphertexts
 //! crossing regions, imported material in every region, rotation, primary change and deletion
 //! (SPEC.md §B, A43). Replication is delivered by `Service::tick()`, on the test clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step fails the test"
+)]
 
 use std::sync::Arc;
 
@@ -419,6 +424,33 @@ async fn rotation_reaches_every_replica_before_new_material_is_used() {
         .await;
     assert_eq!(status["KeyRotationEnabled"], true);
     assert_eq!(status["RotationPeriodInDays"], 90);
+}
+
+#[tokio::test]
+async fn an_automatic_rotation_reaches_every_replica_and_then_becomes_current() {
+    let f = fixture();
+    let key = f.primary("AWS_KMS").await;
+    f.replicate(&key, EU).await;
+    let first = f.metadata(US, &key).await["CurrentKeyMaterialId"].clone();
+    f.ok(
+        US,
+        Operation::EnableKeyRotation,
+        json!({"KeyId": key, "RotationPeriodInDays": 90}),
+    )
+    .await;
+    f.svc.tick().await.unwrap();
+
+    // The scheduler rotates the primary; the replica gets the material, then both use it.
+    f.clock.advance_days(90);
+    f.svc.tick().await.unwrap();
+    let now_us = f.metadata(US, &key).await["CurrentKeyMaterialId"].clone();
+    assert_ne!(now_us, first);
+    assert_eq!(f.metadata(EU, &key).await["CurrentKeyMaterialId"], now_us);
+    let status = f
+        .ok(EU, Operation::GetKeyRotationStatus, json!({"KeyId": key}))
+        .await;
+    let next = Timestamp::from_secs(1_800_000_000).plus_days(180).millis() / 1000;
+    assert_eq!(status["NextRotationDate"].as_f64().unwrap() as i64, next);
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! Two deployments linked in memory as peers: one hosts us-east-1 (and us-west-2), the other
 //! eu-west-1. Replicas are created across the link with their material re-encrypted, a region
 //! hosted elsewhere is refused, an unreachable peer blocks only its own entries, and transient
-//! states end after the bound (ARCHITECTURE.md "Multi-Region keys and replication").
+//! states end after the bound: a replica that cannot be created, a handover that cannot be
+//! delivered, a rotation that cannot reach a replica (ARCHITECTURE.md "Multi-Region keys and
+//! replication").
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,7 +17,7 @@ use std::time::Duration;
 use kms_crypto::peer::PeerKeyPair;
 use kms_crypto::{RootKey, Sealer};
 use kms_model::{AccountId, Caller, ErrorCode, KmsError, Operation, Region, Timestamp};
-use kms_service::{Peer, PeerError, PeerLink, Peering, Service, TestClock, Topology};
+use kms_service::{Clock, Peer, PeerError, PeerLink, Peering, Service, TestClock, Topology};
 use kms_store::sqlite::SqliteStore;
 use kms_store::Store;
 use serde_json::{json, Value};
@@ -30,12 +32,17 @@ struct MemLink {
     sender: String,
     other: Mutex<Weak<Service>>,
     up: AtomicBool,
+    /// The peer applies what it receives, but its answer never comes back.
+    lose_answers: AtomicBool,
     posts: AtomicUsize,
+    /// Every body handed to the link, delivered or not.
+    sent: Mutex<Vec<Vec<u8>>>,
 }
 
 #[async_trait::async_trait]
 impl PeerLink for MemLink {
     async fn replicate(&self, _peer: &str, body: Vec<u8>) -> Result<(), PeerError> {
+        self.sent.lock().unwrap().push(body.clone());
         if !self.up.load(Ordering::SeqCst) {
             return Err(PeerError("connection refused".into()));
         }
@@ -47,7 +54,11 @@ impl PeerLink for MemLink {
         other
             .peer_receive(&self.sender, &body)
             .await
-            .map_err(|e| PeerError(format!("peer answered {}", e.code.name())))
+            .map_err(|e| PeerError(format!("peer answered {}", e.code.name())))?;
+        if self.lose_answers.load(Ordering::SeqCst) {
+            return Err(PeerError("connection reset before the answer".into()));
+        }
+        Ok(())
     }
 
     async fn public_key(&self, _peer: &str) -> Result<Vec<u8>, PeerError> {
@@ -65,6 +76,30 @@ struct Site {
     _dir: tempfile::TempDir,
     svc: Arc<Service>,
     link: Arc<MemLink>,
+    kept: Kept,
+}
+
+/// What survives a restart of a deployment's process.
+struct Kept {
+    store: Arc<dyn Store>,
+    root: RootKey,
+    /// The peer key pair, sealed under the root key.
+    sealed_pair: Vec<u8>,
+    topology: Topology,
+}
+
+/// Starts a deployment's service, as its process does: on its store, with its peering.
+fn boot(clock: &Arc<TestClock>, kept: &Kept, link: &Arc<MemLink>) -> Arc<Service> {
+    let sealer = Sealer::new(kept.root.clone());
+    let key_pair = PeerKeyPair::open_sealed(&sealer, &kept.sealed_pair).unwrap();
+    let svc = Service::new(kept.store.clone(), sealer, clock.clone());
+    let peering = Peering {
+        topology: kept.topology.clone(),
+        link: link.clone(),
+        key_pair,
+    };
+    assert!(svc.set_peering(peering));
+    svc
 }
 
 struct Pair {
@@ -87,28 +122,35 @@ fn caller(region: &str) -> Caller {
 fn site(clock: &Arc<TestClock>, sender: &str, hosted: &[&str], peer: Peer) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db")).unwrap());
-    let svc = Service::new(store, Sealer::new(RootKey::generate()), clock.clone());
+    let root = RootKey::generate();
+    let sealed_pair = PeerKeyPair::generate()
+        .unwrap()
+        .seal(&Sealer::new(root.clone()))
+        .unwrap();
     let link = Arc::new(MemLink {
         sender: sender.into(),
         other: Mutex::new(Weak::new()),
         up: AtomicBool::new(true),
+        lose_answers: AtomicBool::new(false),
         posts: AtomicUsize::new(0),
+        sent: Mutex::new(Vec::new()),
     });
     let topology = Topology {
         hosted: Some(hosted.iter().map(|r| r.to_string()).collect()),
         peers: vec![peer],
         transient_timeout: Some(Duration::from_secs(30)),
     };
-    let peering = Peering {
+    let kept = Kept {
+        store,
+        root,
+        sealed_pair,
         topology,
-        link: link.clone(),
-        key_pair: PeerKeyPair::generate().unwrap(),
     };
-    assert!(svc.set_peering(peering));
     Site {
         _dir: dir,
-        svc,
+        svc: boot(clock, &kept, &link),
         link,
+        kept,
     }
 }
 
@@ -147,6 +189,50 @@ impl Site {
             .clone()
     }
 
+    /// Every material version of the key, as (ID, state), in order.
+    async fn materials(&self, region: &str, key: &str) -> Vec<(String, String)> {
+        let input = json!({"KeyId": key, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"});
+        let listed = self.ok(region, Operation::ListKeyRotations, input).await;
+        let entries = listed["Rotations"].as_array().unwrap().iter();
+        entries
+            .map(|r| {
+                let field = |name: &str| r[name].as_str().unwrap().to_string();
+                (field("KeyMaterialId"), field("KeyMaterialState"))
+            })
+            .collect()
+    }
+
+    /// The completed rotations ListKeyRotations reports.
+    async fn rotations(&self, region: &str, key: &str) -> Vec<Value> {
+        let listed = self
+            .ok(region, Operation::ListKeyRotations, json!({"KeyId": key}))
+            .await;
+        listed["Rotations"].as_array().unwrap().clone()
+    }
+
+    async fn current(&self, region: &str, key: &str) -> String {
+        let metadata = self.describe(region, key).await;
+        metadata["CurrentKeyMaterialId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Encrypts `text` (base64); answers the ciphertext.
+    async fn encrypt(&self, region: &str, key: &str, text: &str) -> Value {
+        let input = json!({"KeyId": key, "Plaintext": text});
+        let out = self.ok(region, Operation::Encrypt, input).await;
+        out["CiphertextBlob"].clone()
+    }
+
+    /// Decrypts `ciphertext`; answers the plaintext (base64) and the material ID it names.
+    async fn decrypt(&self, region: &str, ciphertext: &Value) -> (String, String) {
+        let input = json!({"CiphertextBlob": ciphertext});
+        let out = self.ok(region, Operation::Decrypt, input).await;
+        let field = |name: &str| out[name].as_str().unwrap().to_string();
+        (field("Plaintext"), field("KeyMaterialId"))
+    }
+
     async fn mrk(&self) -> String {
         let created = self
             .ok(US, Operation::CreateKey, json!({"MultiRegion": true}))
@@ -165,6 +251,22 @@ impl Pair {
             self.a.svc.tick().await.unwrap();
             self.b.svc.tick().await.unwrap();
         }
+    }
+
+    /// A multi-Region key in us-east-1 with its replica on the peer, in eu-west-1.
+    async fn replicated(&self) -> String {
+        let key = self.a.mrk().await;
+        let input = json!({"KeyId": key, "ReplicaRegion": EU});
+        self.a.ok(US, Operation::ReplicateKey, input).await;
+        self.tick().await;
+        assert_eq!(self.b.describe(EU, &key).await["KeyState"], "Enabled");
+        key
+    }
+
+    /// Starts deployment a's process again on its store; what it kept in memory is gone.
+    fn restart_a(&mut self) {
+        self.a.svc = boot(&self.clock, &self.a.kept, &self.a.link);
+        *self.b.link.other.lock().unwrap() = Arc::downgrade(&self.a.svc);
     }
 
     /// Moves the test clock past every retry backoff, then ticks.
@@ -417,4 +519,209 @@ async fn a_peer_may_deliver_only_for_regions_it_hosts() {
     let body = serde_json::to_vec(&forged_target).unwrap();
     let refused = p.b.svc.peer_receive("a", &body).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::AccessDeniedException);
+}
+
+/// The rotation of a replicated key, answered at once; what it waits for is checked after.
+async fn rotate(site: &Site, key: &str) {
+    site.ok(US, Operation::RotateKeyOnDemand, json!({"KeyId": key}))
+        .await;
+}
+
+/// The one material of a key that was never rotated, CURRENT.
+fn only(material: &str) -> Vec<(String, String)> {
+    vec![(material.to_string(), "CURRENT".to_string())]
+}
+
+#[tokio::test]
+async fn a_rotation_that_cannot_reach_a_replica_is_abandoned_and_can_be_done_again() {
+    let p = pair();
+    let key = p.replicated().await;
+    let first = p.a.current(US, &key).await;
+    let before = p.a.encrypt(US, &key, "YmVmb3Jl").await;
+
+    // The peer stops answering: the rotation waits, and the old material stays current.
+    p.a.link.up.store(false, Ordering::SeqCst);
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    p.later(10_000).await;
+    assert_eq!(p.a.current(US, &key).await, first);
+    let waiting = p.a.materials(US, &key).await;
+    assert_eq!(waiting.len(), 2);
+    assert_eq!(waiting[1].1, "PENDING_ROTATION");
+
+    // Past the bound the rotation is abandoned: the key is as it was before.
+    p.later(25_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+    assert!(p.a.rotations(US, &key).await.is_empty());
+    let during = p.a.encrypt(US, &key, "ZHVyaW5n").await;
+    assert_eq!(
+        p.a.decrypt(US, &during).await,
+        ("ZHVyaW5n".into(), first.clone())
+    );
+    assert_eq!(p.a.decrypt(US, &before).await.0, "YmVmb3Jl");
+
+    // Still unreachable: a second rotation waits behind the rollback and ends the same way.
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    assert_eq!(p.a.materials(US, &key).await.len(), 2);
+    p.later(31_000).await;
+    p.later(1_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+
+    // The peer is back: the replica learns the rollback, and a rotation reaches both sides.
+    p.a.link.up.store(true, Ordering::SeqCst);
+    p.later(10_000).await;
+    assert_eq!(p.b.materials(EU, &key).await, only(&first));
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    let second = p.a.current(US, &key).await;
+    assert_ne!(second, first);
+    assert_eq!(p.b.current(EU, &key).await, second);
+    assert_eq!(p.b.materials(EU, &key).await, p.a.materials(US, &key).await);
+    assert_eq!(p.a.rotations(US, &key).await.len(), 1);
+    assert_eq!(p.b.rotations(EU, &key).await.len(), 1);
+
+    // Every ciphertext decrypts on both sides; new ones use the new material.
+    let after = p.b.encrypt(EU, &key, "YWZ0ZXI=").await;
+    for (site, region) in [(&p.a, US), (&p.b, EU)] {
+        assert_eq!(site.decrypt(region, &before).await.0, "YmVmb3Jl");
+        assert_eq!(site.decrypt(region, &during).await.0, "ZHVyaW5n");
+        assert_eq!(
+            site.decrypt(region, &after).await,
+            ("YWZ0ZXI=".into(), second.clone())
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rotation_whose_answers_are_lost_is_abandoned_on_both_sides() {
+    let p = pair();
+    let key = p.replicated().await;
+    let first = p.a.current(US, &key).await;
+
+    // The peer applies the rotation but its answers are lost: the replica holds the new
+    // material pending, and the primary keeps waiting.
+    p.a.link.lose_answers.store(true, Ordering::SeqCst);
+    p.a.link.sent.lock().unwrap().clear();
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    let held = p.b.materials(EU, &key).await;
+    assert_eq!(held.len(), 2);
+    assert_eq!(held[1].1, "PENDING_ROTATION");
+    assert_eq!(p.b.current(EU, &key).await, first);
+    let made = p.b.encrypt(EU, &key, "cmVwbGljYQ==").await;
+    let used = p.b.decrypt(EU, &made).await.1;
+    assert_eq!(
+        used, first,
+        "the replica never encrypts under pending material"
+    );
+
+    // Past the bound the primary abandons it, and the rollback reaches the replica too.
+    p.later(31_000).await;
+    p.later(1_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+    assert_eq!(p.b.materials(EU, &key).await, only(&first));
+
+    // The abandoned entry delivered once more is older than the rollback: nothing changes.
+    let stale = p.a.link.sent.lock().unwrap()[0].clone();
+    p.b.svc.peer_receive("a", &stale).await.unwrap();
+    assert_eq!(p.b.materials(EU, &key).await, only(&first));
+
+    // Answers come through again: the outbox drains, and a new rotation completes.
+    p.a.link.lose_answers.store(false, Ordering::SeqCst);
+    p.later(10_000).await;
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    let second = p.a.current(US, &key).await;
+    assert_ne!(second, first);
+    assert_eq!(p.b.current(EU, &key).await, second);
+    assert_eq!(p.b.materials(EU, &key).await, p.a.materials(US, &key).await);
+}
+
+#[tokio::test]
+async fn a_rotation_entry_that_arrives_after_the_abandonment_is_undone_by_the_rollback() {
+    let p = pair();
+    let key = p.replicated().await;
+    let first = p.a.current(US, &key).await;
+
+    // The rotation's entry leaves but never arrives in time; the primary abandons it.
+    p.a.link.up.store(false, Ordering::SeqCst);
+    p.a.link.sent.lock().unwrap().clear();
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    p.later(31_000).await;
+    p.later(1_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+
+    // It arrives now, late: the replica holds the material pending, never current.
+    let late = p.a.link.sent.lock().unwrap()[0].clone();
+    p.b.svc.peer_receive("a", &late).await.unwrap();
+    assert_eq!(p.b.materials(EU, &key).await.len(), 2);
+    let made = p.b.encrypt(EU, &key, "bGF0ZQ==").await;
+    assert_eq!(p.b.decrypt(EU, &made).await.1, first);
+
+    // The rollback follows once the peer is reachable: both sides agree again.
+    p.a.link.up.store(true, Ordering::SeqCst);
+    p.later(10_000).await;
+    assert_eq!(p.b.materials(EU, &key).await, only(&first));
+    assert!(p.b.rotations(EU, &key).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_bound_on_a_rotation_starts_over_when_the_sending_process_restarts() {
+    let mut p = pair();
+    let key = p.replicated().await;
+    let first = p.a.current(US, &key).await;
+    p.a.link.up.store(false, Ordering::SeqCst);
+    rotate(&p.a, &key).await;
+    p.tick().await;
+    p.later(20_000).await;
+
+    // The primary's process restarts 20 s into the wait; the count starts again.
+    p.restart_a();
+    p.later(20_000).await;
+    p.later(11_000).await;
+    assert_eq!(p.a.materials(US, &key).await.len(), 2, "still pending");
+
+    // 30 s after the first failure since the restart, the rotation is abandoned.
+    p.later(20_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+}
+
+#[tokio::test]
+async fn an_abandoned_automatic_rotation_is_tried_again_an_hour_later() {
+    let p = pair();
+    let key = p.replicated().await;
+    let first = p.a.current(US, &key).await;
+    let input = json!({"KeyId": key, "RotationPeriodInDays": 90});
+    p.a.ok(US, Operation::EnableKeyRotation, input).await;
+    p.tick().await;
+
+    // The rotation falls due while the peer is unreachable, and is abandoned.
+    p.a.link.up.store(false, Ordering::SeqCst);
+    p.clock.advance_days(90);
+    p.tick().await;
+    assert_eq!(p.a.materials(US, &key).await.len(), 2);
+    p.later(31_000).await;
+    p.later(1_000).await;
+    assert_eq!(p.a.materials(US, &key).await, only(&first));
+
+    // It is due again an hour after it was given up.
+    let now = p.clock.now().millis() / 1000;
+    let status =
+        p.a.ok(US, Operation::GetKeyRotationStatus, json!({"KeyId": key}))
+            .await;
+    let next = status["NextRotationDate"].as_f64().unwrap() as i64;
+    assert!((now..=now + 3600).contains(&next), "{next} vs {now}");
+
+    // With the peer back, the retry completes on both sides.
+    p.a.link.up.store(true, Ordering::SeqCst);
+    p.later(10_000).await;
+    p.later(3_600_000).await;
+    let rotated = p.a.current(US, &key).await;
+    assert_ne!(rotated, first);
+    assert_eq!(p.b.current(EU, &key).await, rotated);
+    let rotations = p.a.rotations(US, &key).await;
+    assert_eq!(rotations.len(), 1);
+    assert_eq!(rotations[0]["RotationType"], "AUTOMATIC");
 }

@@ -52,8 +52,9 @@ pub struct FileConfig {
     pub policies: Vec<PolicyEntry>,
     /// The regions this deployment hosts; default: every region no peer hosts.
     pub regions: Option<Vec<String>>,
-    /// How long, in seconds, a key may stay Creating or Updating while the peer it waits for
-    /// is unreachable before the change is rolled back; default 30.
+    /// How long, in seconds, a key may stay Creating or Updating, or keep a multi-Region
+    /// rotation pending, while the peer it waits for is unreachable before the change is rolled
+    /// back; default 30.
     pub replication_timeout_secs: Option<u64>,
     /// The peer deployments that host the other regions.
     #[serde(default)]

@@ -89,7 +89,8 @@ pub struct Replication {
     pub regions: Option<Vec<String>>,
     /// The peer deployments.
     pub peers: Vec<PeerSettings>,
-    /// The bound on Creating and Updating while a peer is unreachable; `None` is the default.
+    /// The bound on Creating, Updating and a pending multi-Region rotation while a peer is
+    /// unreachable; `None` is the default.
     pub transient_timeout: Option<Duration>,
 }
 

@@ -1,0 +1,160 @@
+//! Transient states are bounded (ARCHITECTURE.md "Multi-Region keys and replication"): while a
+//! target region cannot be reached, no key waits for it longer than the topology's transient
+//! timeout.
+//!
+//! Three waits are bounded, each by the snapshot it waits for:
+//! - a replica announced by ReplicateKey is Creating until the snapshot that creates it arrives;
+//!   past the bound it leaves the set again;
+//! - an old primary is Updating until the handover to the new primary's region arrives; past the
+//!   bound it takes the primary role back in a new epoch, so the handover no longer applies;
+//! - an AWS_KMS multi-Region primary keeps new material pending until every replica holds it
+//!   (SPEC B20); past the bound the rotation is abandoned and the old material stays current.
+//!
+//! The bound counts from the first pass that could not deliver the entry (it failed, or waited
+//! behind one that did). The count lives in memory, so it starts over when the process restarts.
+//! Each rollback is an ordinary change at the source: a newer snapshot goes to every region of
+//! the set, so a copy that took the dropped entry (its answer was lost, or it arrived late)
+//! converges once that snapshot arrives, and the dropped entry, if it arrives after that, is
+//! older by (epoch, version) and changes nothing.
+
+use kms_model::shapes::*;
+use kms_model::{KeyRecord, KmsError};
+use kms_store::Outboxed;
+
+use crate::replication::{settle_after, Entry, Shared};
+use crate::write::update_internal;
+use crate::{peers, rotation, Service};
+
+/// What a snapshot that cannot be delivered keeps waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// The old primary, Updating until the handover arrives.
+    Handover,
+    /// A replica announced in the target region, Creating until it exists there.
+    Create,
+    /// New AWS_KMS material at the primary, pending until every replica holds it.
+    Rotation,
+}
+
+/// What `entry`, for `target`, keeps waiting, if anything, and the region it was written by.
+fn wait_of<'a>(entry: &'a Entry, target: &str) -> Option<(Wait, &'a str)> {
+    let Entry::Snapshot {
+        source_region,
+        shared,
+        create,
+        ..
+    } = entry
+    else {
+        return None;
+    };
+    if *source_region != shared.primary_region && shared.primary_region == target {
+        return Some((Wait::Handover, source_region));
+    }
+    if create.is_some() {
+        return Some((Wait::Create, source_region));
+    }
+    if *source_region == shared.primary_region && carries_pending_rotation(shared) {
+        return Some((Wait::Rotation, source_region));
+    }
+    None
+}
+
+/// Whether a snapshot carries AWS_KMS material that waits for every replica before it becomes
+/// current (imported material pending rotation waits for the caller instead, SPEC A43).
+fn carries_pending_rotation(shared: &Shared) -> bool {
+    shared.origin == OriginType::AwsKms
+        && shared
+            .materials
+            .iter()
+            .any(|m| m.state == KeyMaterialState::PendingRotation)
+}
+
+/// After a pass could not deliver `p` (`why`, for the log): once a transient state has waited
+/// for it past the bound, rolls the change back at its source and drops the entry.
+pub(crate) async fn bound_transient(
+    svc: &Service,
+    p: &Outboxed,
+    entry: &Entry,
+    why: &str,
+) -> Result<(), KmsError> {
+    // Step 1: only the snapshots a transient state waits for, and only past the bound.
+    let target = &p.entry.target_region;
+    let Some((wait, source_region)) = wait_of(entry, target) else {
+        return Ok(());
+    };
+    let limit = svc.peers.topology().transient_timeout();
+    let failing = svc.peers.failing_for(p.seq, svc.clock.now());
+    if failing < i64::try_from(limit.as_millis()).unwrap_or(i64::MAX) {
+        return Ok(());
+    }
+
+    // Step 2: roll the change back at its source, then drop the entry. The source may have
+    // moved on already (the rotation was abandoned for an earlier entry, or the primary moved):
+    // a newer snapshot then follows this entry, so it is dropped all the same.
+    let (account, key_id) = (&p.entry.account, &p.entry.key_id);
+    tracing::warn!(key_id = %key_id, region = %target, wait = ?wait, reason = why,
+        "a replication kept a key in a transient state too long; rolling it back");
+    update_internal(svc, account, source_region, key_id, |rec, now| {
+        let changed = match wait {
+            Wait::Handover => take_back_primary(rec, target),
+            Wait::Create => abandon_replica(rec, target),
+            Wait::Rotation => rotation::abandon_replicated(rec, now),
+        };
+        changed.then(Vec::new)
+    })
+    .await?;
+    peers::drop_entry(svc, p.seq, why).await?;
+
+    // Step 3: what waited only for this entry may finish now (a rotation that waited for a
+    // replica that was never created).
+    settle_after(svc, account, key_id, target, entry).await
+}
+
+/// At the old primary: the handover to `target` did not arrive; this region is the primary
+/// again, in a new epoch, with the state it had before. Answers whether anything changed.
+fn take_back_primary(record: &mut KeyRecord, target: &str) -> bool {
+    let own = record.region.clone();
+    let Some(mr) = record.multi_region.as_mut() else {
+        return false;
+    };
+    if mr.primary_region != target || record.state != KeyState::Updating {
+        return false;
+    }
+    mr.replica_regions.retain(|r| *r != own);
+    mr.replica_regions.push(target.to_string());
+    mr.replica_regions.sort();
+    mr.primary_region = own;
+    mr.epoch += 1;
+    record.state = mr.state_before_update.take().unwrap_or(KeyState::Enabled);
+    true
+}
+
+/// At the primary: the replica announced in `target` was never created; it leaves the set, and
+/// imported material that waited only for it may rotate in. Answers whether anything changed.
+fn abandon_replica(record: &mut KeyRecord, target: &str) -> bool {
+    let Some(mr) = record.multi_region.as_mut() else {
+        return false;
+    };
+    let before = mr.replica_regions.len();
+    mr.replica_regions.retain(|r| r != target);
+    if mr.replica_regions.len() == before {
+        return false;
+    }
+    let ready: Vec<String> = mr
+        .imported_by
+        .iter()
+        .filter(|(_, by)| mr.replica_regions.iter().all(|r| by.contains(r)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &ready {
+        mr.imported_by.remove(id);
+    }
+    for m in record.materials.iter_mut() {
+        let waits_for_none = m.state == KeyMaterialState::PendingMultiRegionImportAndRotation
+            && (ready.contains(&m.id) || mr.replica_regions.is_empty());
+        if waits_for_none {
+            m.state = KeyMaterialState::PendingRotation;
+        }
+    }
+    true
+}
