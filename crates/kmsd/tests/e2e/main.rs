@@ -47,4 +47,5 @@ mod sdk_key_states;
 mod sdk_keys;
 mod sdk_policy_rotation;
 mod sdk_tags;
+mod terraform;
 mod wire;
