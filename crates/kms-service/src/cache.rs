@@ -590,40 +590,16 @@ impl AliasCache {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
     use super::*;
-    use kms_model::shapes::KeyMaterialState;
-    use kms_model::{Blob, MaterialVersion, RotationSettings};
 
     const MRK: &str = "mrk-1234abcd12ab34cd56ef1234567890ab";
 
-    /// A stored record with one CURRENT material of ID `material` (64 hex digits).
+    /// A stored record (the store's conformance record) at `version`, with one CURRENT
+    /// material whose ID is 64 times `material`.
     fn record(region: &str, key_id: &str, version: u64, material: char) -> KeyRecord {
-        KeyRecord {
-            account: "111122223333".into(),
-            region: region.into(),
-            key_id: key_id.into(),
-            creation_date: Timestamp::from_secs(0),
-            description: String::new(),
-            key_spec: KeySpec::SymmetricDefault,
-            key_usage: KeyUsageType::EncryptDecrypt,
-            origin: OriginType::AwsKms,
-            state: KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
-            policy: String::new(),
-            tags: Vec::new(),
-            rotation: RotationSettings::default(),
-            materials: vec![MaterialVersion {
-                id: material.to_string().repeat(64),
-                sealed: Blob(vec![1, 2, 3]),
-                state: KeyMaterialState::Current,
-                rotation_date: None,
-                rotation_type: None,
-                import: None,
-            }],
-            multi_region: None,
-            last_usage: None,
-            version,
-        }
+        let mut record = kms_store::conformance::key_record("111122223333", region, key_id);
+        record.materials[0].id = material.to_string().repeat(64);
+        record.version = version;
+        record
     }
 
     #[test]

@@ -410,42 +410,31 @@ mod tests {
     /// A multi-Region primary in us-east-1 with a replica, one material CURRENT and one
     /// pending rotation of `kind`.
     fn primary(kind: RotationType) -> KeyRecord {
-        KeyRecord {
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            key_id: "mrk-00000000000000000000000000000000".into(),
-            creation_date: Timestamp::from_secs(0),
-            description: String::new(),
-            key_spec: KeySpec::SymmetricDefault,
-            key_usage: KeyUsageType::EncryptDecrypt,
-            origin: OriginType::AwsKms,
-            state: KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
-            policy: String::new(),
-            tags: Vec::new(),
-            rotation: RotationSettings {
-                enabled: true,
-                period_days: Some(90),
-                next_rotation: Some(Timestamp::from_secs(1_000).plus_days(90)),
-                on_demand_start: None,
-                on_demand_count: 3,
-            },
-            materials: vec![
-                material("a", KeyMaterialState::Current, None),
-                material("b", KeyMaterialState::PendingRotation, Some(kind)),
-            ],
-            multi_region: Some(MultiRegion {
-                primary_region: "us-east-1".into(),
-                replica_regions: vec!["eu-west-1".into()],
-                shared_version: 4,
-                epoch: 0,
-                imported_by: Default::default(),
-                state_before_update: None,
-            }),
-            last_usage: None,
-            version: 1,
-        }
+        let mut record = kms_store::conformance::key_record(
+            "111122223333",
+            "us-east-1",
+            "mrk-00000000000000000000000000000000",
+        );
+        record.rotation = RotationSettings {
+            enabled: true,
+            period_days: Some(90),
+            next_rotation: Some(Timestamp::from_secs(1_000).plus_days(90)),
+            on_demand_start: None,
+            on_demand_count: 3,
+        };
+        record.materials = vec![
+            material("a", KeyMaterialState::Current, None),
+            material("b", KeyMaterialState::PendingRotation, Some(kind)),
+        ];
+        record.multi_region = Some(MultiRegion {
+            primary_region: "us-east-1".into(),
+            replica_regions: vec!["eu-west-1".into()],
+            shared_version: 4,
+            epoch: 0,
+            imported_by: Default::default(),
+            state_before_update: None,
+        });
+        record
     }
 
     #[test]
