@@ -88,24 +88,33 @@ pub(crate) async fn bound_transient(
         return Ok(());
     }
 
-    // Step 2: roll the change back at its source, then drop the entry. The source may have
-    // moved on already (the rotation was abandoned for an earlier entry, or the primary moved):
-    // a newer snapshot then follows this entry, so it is dropped all the same.
+    // Step 2: roll the change back at its source. The source may have moved on already (the
+    // rotation was abandoned for an earlier entry, or the primary moved): a newer snapshot then
+    // follows this entry, which is superseded.
     let (account, key_id) = (&p.entry.account, &p.entry.key_id);
-    tracing::warn!(key_id = %key_id, region = %target, wait = ?wait, reason = why,
-        "a replication kept a key in a transient state too long; rolling it back");
+    let mut rolled_back = false;
     update_internal(svc, account, source_region, key_id, |rec, now| {
-        let changed = match wait {
+        rolled_back = match wait {
             Wait::Handover => take_back_primary(rec, target),
             Wait::Create => abandon_replica(rec, target),
             Wait::Rotation => rotation::abandon_replicated(rec, now),
         };
-        changed.then(Vec::new)
+        rolled_back.then(Vec::new)
     })
     .await?;
-    peers::drop_entry(svc, p.seq, why).await?;
 
-    // Step 3: what waited only for this entry may finish now (a rotation that waited for a
+    // Step 3: drop the entry, saying which of the two it was.
+    if rolled_back {
+        tracing::warn!(key_id = %key_id, region = %target, seq = p.seq, wait = ?wait,
+            reason = why, "a replication kept a key in a transient state too long; rolled it back");
+    } else {
+        tracing::info!(key_id = %key_id, region = %target, seq = p.seq, wait = ?wait,
+            reason = why, "dropped an undelivered outbox entry as superseded; nothing was left \
+            to roll back at its source");
+    }
+    peers::drop_entry(svc, p.seq).await?;
+
+    // Step 4: what waited only for this entry may finish now (a rotation that waited for a
     // replica that was never created).
     settle_after(svc, account, key_id, target, entry).await
 }
