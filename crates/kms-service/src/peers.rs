@@ -272,7 +272,7 @@ fn no_peers() -> KmsError {
 }
 
 /// The region on whose behalf an entry was written.
-fn source_region(entry: &Entry) -> &str {
+pub(crate) fn source_region(entry: &Entry) -> &str {
     match entry {
         Entry::Snapshot { source_region, .. } => source_region,
         Entry::Imported { region, .. } | Entry::ReplicaDeleted { region } => region,
