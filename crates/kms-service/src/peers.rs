@@ -272,7 +272,7 @@ fn no_peers() -> KmsError {
 }
 
 /// The region on whose behalf an entry was written.
-fn source_region(entry: &Entry) -> &str {
+pub(crate) fn source_region(entry: &Entry) -> &str {
     match entry {
         Entry::Snapshot { source_region, .. } => source_region,
         Entry::Imported { region, .. } | Entry::ReplicaDeleted { region } => region,
@@ -438,9 +438,8 @@ pub(crate) async fn send(
     result
 }
 
-/// Removes an outbox entry that will not be delivered, logging why.
-pub(crate) async fn drop_entry(svc: &Service, seq: i64, why: &str) -> Result<(), KmsError> {
-    tracing::warn!(seq, reason = why, "giving up an outbox entry");
+/// Removes an outbox entry that will not be delivered (the caller logs why).
+pub(crate) async fn drop_entry(svc: &Service, seq: i64) -> Result<(), KmsError> {
     svc.peers.settled(seq);
     svc.store.outbox_remove(seq).await.map_err(store_error)
 }

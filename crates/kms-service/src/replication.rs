@@ -13,7 +13,8 @@
 //! one target keep their order; a target that fails waits, with backoff, without holding up the
 //! others. A transient state is bounded: an announced replica that cannot be created, a
 //! handover of the primary that cannot be delivered, or a rotation that cannot reach every
-//! replica, is rolled back after the topology's transient timeout (see `bounds`).
+//! replica, is rolled back after the topology's transient timeout, and an entry for a region
+//! that has left the key's set is dropped (see `bounds`).
 //!
 //! Material of AWS_KMS keys travels sealed under the root key with an owner that does not name
 //! the region, so the same blob opens in every region of this deployment; to a peer it travels
@@ -177,7 +178,8 @@ pub(crate) fn broadcast_if_changed(
 /// store error) the later entries of that target wait for the next pass, while the other
 /// targets go on. An entry that keeps a key Creating, Updating or with a rotation pending is
 /// given up, and the change rolled back, once it has failed, or waited behind a failed entry,
-/// for longer than the topology's transient timeout (see `bounds`).
+/// for longer than the topology's transient timeout; one for a region no longer in the key's
+/// set is dropped without an attempt (see `bounds`).
 pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
     let pending = svc.store.outbox_pending(BATCH).await.map_err(store_error)?;
     let mut blocked: HashSet<String> = HashSet::new();
@@ -193,7 +195,12 @@ pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
             }
         };
 
-        // Step 2: keep the order of each target: nothing passes a blocked entry of its target.
+        // Step 2: an entry for a region that has left the key's set is dropped, not delivered.
+        if bounds::drop_if_moot(svc, &p, &entry).await? {
+            continue;
+        }
+
+        // Step 3: keep the order of each target: nothing passes a blocked entry of its target.
         // An entry waiting behind one cannot be delivered either, so its wait is bounded too.
         let target = p.entry.target_region.clone();
         if blocked.contains(&target) {
@@ -201,7 +208,7 @@ pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
             continue;
         }
 
-        // Step 3: deliver it; on failure block its target, and bound what it keeps waiting.
+        // Step 4: deliver it; on failure block its target, and bound what it keeps waiting.
         if let Err(why) = deliver_one(svc, &p, &entry).await {
             blocked.insert(target);
             bounds::bound_transient(svc, &p, &entry, &why).await?;
@@ -211,7 +218,7 @@ pub(crate) async fn deliver(svc: &Service) -> Result<usize, KmsError> {
         svc.store.outbox_remove(p.seq).await.map_err(store_error)?;
         delivered += 1;
 
-        // Step 4: once nothing of this key is in flight, finish what waited for it.
+        // Step 5: once nothing of this key is in flight, finish what waited for it.
         settle_after(
             svc,
             &p.entry.account,
