@@ -305,6 +305,7 @@ fn parse_arn(value: &str) -> Result<KeyIdentifier, KmsError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
     use super::*;
 
     #[test]

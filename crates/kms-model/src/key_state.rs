@@ -290,6 +290,7 @@ pub fn check_facts(op: Operation, key: &KeyFacts<'_>) -> Result<(), KmsError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
     use super::*;
     use crate::generated::shapes::KeyUsageType;
     use crate::wire::Timestamp;

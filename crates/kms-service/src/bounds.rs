@@ -222,39 +222,26 @@ fn abandon_replica(record: &mut KeyRecord, target: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use kms_model::{MultiRegion, RotationSettings, Timestamp};
+    use kms_model::MultiRegion;
 
     use super::*;
 
     /// The key as us-east-1 holds it: primary `primary`, replicas `replicas`.
     fn key(primary: &str, replicas: &[&str]) -> KeyRecord {
-        KeyRecord {
-            account: "111122223333".into(),
-            region: "us-east-1".into(),
-            key_id: "mrk-00000000000000000000000000000000".into(),
-            creation_date: Timestamp::from_secs(0),
-            description: String::new(),
-            key_spec: KeySpec::SymmetricDefault,
-            key_usage: KeyUsageType::EncryptDecrypt,
-            origin: OriginType::AwsKms,
-            state: KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
-            policy: String::new(),
-            tags: Vec::new(),
-            rotation: RotationSettings::default(),
-            materials: Vec::new(),
-            multi_region: Some(MultiRegion {
-                primary_region: primary.into(),
-                replica_regions: replicas.iter().map(|r| r.to_string()).collect(),
-                shared_version: 3,
-                epoch: 1,
-                imported_by: Default::default(),
-                state_before_update: None,
-            }),
-            last_usage: None,
-            version: 1,
-        }
+        let mut record = kms_store::conformance::key_record(
+            "111122223333",
+            "us-east-1",
+            "mrk-00000000000000000000000000000000",
+        );
+        record.multi_region = Some(MultiRegion {
+            primary_region: primary.into(),
+            replica_regions: replicas.iter().map(|r| r.to_string()).collect(),
+            shared_version: 3,
+            epoch: 1,
+            imported_by: Default::default(),
+            state_before_update: None,
+        });
+        record
     }
 
     /// A snapshot written by us-east-1 naming `primary` as the primary.
