@@ -1,18 +1,19 @@
 //! The key cache: a compact entry per key in use, so that the cryptographic path reads no
 //! database and takes no global lock (ARCHITECTURE.md "Storage and scale").
 //!
-//! An entry holds what Encrypt and Decrypt need: identity, state, usage, deletion date and the
-//! material versions, sealed, each unsealed on first use and kept unsealed. It does not hold
-//! the policy, the description or the tags. Every write the service makes replaces the entry
-//! of the key it wrote, so on one node the cache is never stale; the usage cell that records
-//! the last cryptographic use survives the replacement.
+//! An entry holds what the cryptographic calls and their authorization need: identity, state,
+//! usage, deletion date, the parsed key policy (shared by keys with the same document), the
+//! tags, and the material versions, sealed, each unsealed on first use and kept unsealed. It
+//! does not hold the description. Every write the service makes replaces the entry of the key
+//! it wrote, so on one node the cache is never stale; the entry that replaces another copies
+//! its record of the last cryptographic use.
 //!
 //! Sharded by a hash of (key ID, account, region): each shard is a `RwLock` over a table of
 //! entries found by that hash (related multi-Region keys share an ID, not an entry). The layout
 //! is for a million keys in use, where every request for a random key misses the CPU caches:
 //! a lookup reads the table's control bytes, one pointer, and the entry, whose key ID is
-//! compared in binary inside the entry and whose CURRENT material is inline, so that Encrypt
-//! follows no other pointer into per-key memory but the unsealed secret and the usage cell.
+//! compared in binary inside the entry and whose CURRENT material and last-use cell are
+//! inline, so that Encrypt follows no other pointer into per-key memory but the unsealed secret.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
