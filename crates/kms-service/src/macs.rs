@@ -4,6 +4,8 @@
 //! `API_VerifyMac`. An HMAC key has exactly one algorithm, the one its spec names; the MAC is
 //! the plain HMAC of the message, so a caller can check it against any HMAC implementation.
 
+use std::sync::Arc;
+
 use kms_crypto::mac::{self, MacAlgorithm};
 use kms_model::shapes::*;
 use kms_model::{Blob, ErrorCode, KmsError, Operation};
@@ -14,13 +16,21 @@ use crate::crypto::{check_grant_tokens, current_secret, dry_run_error, usable_ke
 use crate::key_types::{self, Family};
 use crate::Service;
 
-/// The HMAC key of `key` and its algorithm, which must be the one the request names.
-fn hmac_key<'k>(
+/// The HMAC key at `key_id`, usable for `op` with the `requested` algorithm (the one its spec
+/// names), its material live, the grant tokens valid; answers the key and its algorithm. A
+/// DryRun stops here, after every check.
+async fn mac_key(
     svc: &Service,
-    key: &'k CachedKey,
+    caller: &Ctx<'_>,
+    op: Operation,
+    key_id: &str,
     requested: MacAlgorithmSpec,
-) -> Result<(MacAlgorithm, &'k kms_crypto::SecretBytes), KmsError> {
-    // Step 1: the spec's one algorithm must be the one asked for.
+    checks: (&Option<Vec<String>>, Option<bool>),
+) -> Result<(Arc<CachedKey>, MacAlgorithm), KmsError> {
+    // Step 1: the key, for HMAC use.
+    let key = usable_key_for(svc, caller, op, key_id, KeyUsageType::GenerateVerifyMac).await?;
+
+    // Step 2: the spec's one algorithm must be the one asked for, and the material live.
     let alg = match key_types::family(key.key_spec) {
         Some(Family::Hmac(alg)) if alg.as_str() == requested.as_str() => alg,
         _ => {
@@ -30,9 +40,15 @@ fn hmac_key<'k>(
             ))
         }
     };
+    current_secret(svc, &key)?;
 
-    // Step 2: the key bytes, if the material is live.
-    Ok((alg, current_secret(svc, key)?))
+    // Step 3: the grant tokens, then DryRun.
+    let (grant_tokens, dry_run) = checks;
+    check_grant_tokens(svc, grant_tokens)?;
+    if dry_run == Some(true) {
+        return Err(dry_run_error());
+    }
+    Ok((key, alg))
 }
 
 /// GenerateMac: the HMAC of the message under the key.
@@ -41,20 +57,17 @@ pub(crate) async fn generate_mac(
     caller: &Ctx<'_>,
     req: GenerateMacRequest,
 ) -> Result<GenerateMacResponse, KmsError> {
-    let op = Operation::GenerateMac;
-    let key = usable_key_for(
+    let checks = (&req.grant_tokens, req.dry_run);
+    let (key, alg) = mac_key(
         svc,
         caller,
-        op,
+        Operation::GenerateMac,
         &req.key_id,
-        KeyUsageType::GenerateVerifyMac,
+        req.mac_algorithm,
+        checks,
     )
     .await?;
-    let (alg, secret) = hmac_key(svc, &key, req.mac_algorithm)?;
-    check_grant_tokens(svc, &req.grant_tokens)?;
-    if req.dry_run == Some(true) {
-        return Err(dry_run_error());
-    }
+    let secret = current_secret(svc, &key)?;
     let tag = mac::mac(alg, secret.expose(), req.message.as_bytes());
     key.record_use(
         &svc.cache,
@@ -75,20 +88,17 @@ pub(crate) async fn verify_mac(
     caller: &Ctx<'_>,
     req: VerifyMacRequest,
 ) -> Result<VerifyMacResponse, KmsError> {
-    let op = Operation::VerifyMac;
-    let key = usable_key_for(
+    let checks = (&req.grant_tokens, req.dry_run);
+    let (key, alg) = mac_key(
         svc,
         caller,
-        op,
+        Operation::VerifyMac,
         &req.key_id,
-        KeyUsageType::GenerateVerifyMac,
+        req.mac_algorithm,
+        checks,
     )
     .await?;
-    let (alg, secret) = hmac_key(svc, &key, req.mac_algorithm)?;
-    check_grant_tokens(svc, &req.grant_tokens)?;
-    if req.dry_run == Some(true) {
-        return Err(dry_run_error());
-    }
+    let secret = current_secret(svc, &key)?;
     if !mac::verify_mac(alg, secret.expose(), req.message.as_bytes(), &req.mac.0) {
         return Err(KmsError::new(ErrorCode::KMSInvalidMacException, ""));
     }

@@ -32,36 +32,10 @@ async fn a_replica_crosses_to_the_peer_and_ciphertexts_cross_both_ways() {
     );
 
     // Ciphertexts cross both ways.
-    let from_us =
-        p.a.ok(
-            US,
-            Operation::Encrypt,
-            json!({"KeyId": key, "Plaintext": "aGVsbG8="}),
-        )
-        .await;
-    let back =
-        p.b.ok(
-            EU,
-            Operation::Decrypt,
-            json!({"CiphertextBlob": from_us["CiphertextBlob"]}),
-        )
-        .await;
-    assert_eq!(back["Plaintext"], "aGVsbG8=");
-    let from_eu =
-        p.b.ok(
-            EU,
-            Operation::Encrypt,
-            json!({"KeyId": key, "Plaintext": "d29ybGQ="}),
-        )
-        .await;
-    let back =
-        p.a.ok(
-            US,
-            Operation::Decrypt,
-            json!({"CiphertextBlob": from_eu["CiphertextBlob"]}),
-        )
-        .await;
-    assert_eq!(back["Plaintext"], "d29ybGQ=");
+    let from_us = p.a.encrypt(US, &key, "aGVsbG8=").await;
+    assert_eq!(p.b.decrypt(EU, &from_us).await.0, "aGVsbG8=");
+    let from_eu = p.b.encrypt(EU, &key, "d29ybGQ=").await;
+    assert_eq!(p.a.decrypt(US, &from_eu).await.0, "d29ybGQ=");
 
     // A rotation on the primary reaches the replica; both end on the same material.
     p.a.ok(US, Operation::RotateKeyOnDemand, json!({"KeyId": key}))
@@ -78,14 +52,7 @@ async fn a_replica_crosses_to_the_peer_and_ciphertexts_cross_both_ways() {
         replica["CurrentKeyMaterialId"],
         primary["CurrentKeyMaterialId"]
     );
-    let old =
-        p.a.ok(
-            US,
-            Operation::Decrypt,
-            json!({"CiphertextBlob": from_eu["CiphertextBlob"]}),
-        )
-        .await;
-    assert_eq!(old["Plaintext"], "d29ybGQ=");
+    assert_eq!(p.a.decrypt(US, &from_eu).await.0, "d29ybGQ=");
 
     // Replaying everything the peer already applied changes nothing.
     let posts = p.a.link.posts.load(Ordering::SeqCst);
